@@ -1,0 +1,158 @@
+"""Page layout: where the rows of traces are, where time starts, which lead is where.
+
+Works on a deskewed page whose scale is known (see ``geometry``). Rows are the
+peaks of the trace-ink row profile that are filled across most of the page
+(printed text is gappy); the time axis ends where the traces end, and starts
+``PAGE_SECONDS`` earlier at the paper speed. The number of rows picks the
+layout (``LAYOUT_BY_ROWS``).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.signal import find_peaks
+
+from .layouts import MM_PER_S, PAGE_SECONDS, Layout, layout_get
+
+__all__ = ["PageLayout", "ink_mask", "rows_find", "time_axis_find", "layout_detect", "LAYOUT_BY_ROWS"]
+
+log = logging.getLogger(__name__)
+
+# Rows of traces -> layout. Six rows are read as 3x4 with three rhythm strips
+# (II, V1, V5), the common US format; a 6x2 page needs the learned layout reader.
+LAYOUT_BY_ROWS = {2: "2x6", 3: "3x4", 4: "3x4+1", 6: "3x4+3", 7: "6x2+1", 12: "12x1"}
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """Where the leads are on a deskewed page.
+
+    Attributes
+    ----------
+    layout : Layout
+    row_y : (R,) ndarray
+        Baseline row (px) of each page row, top to bottom.
+    x_start, x_end : float
+        Columns (px) of time 0 and of ``PAGE_SECONDS``.
+    px_per_mm : float
+    """
+    layout: Layout
+    row_y: np.ndarray
+    x_start: float
+    x_end: float
+    px_per_mm: float
+
+
+def ink_mask(ink: np.ndarray, *, low: float = 0.12, high: float = 0.3) -> np.ndarray:
+    """Binary trace mask by hysteresis, without the blobs that touch the image border.
+
+    Pixels above ``low`` are kept when their connected blob reaches ``high``
+    somewhere (thin anti-aliased traces are only partly dark). Rotated or
+    photographed pages have dark corners and edges outside the paper; ECG
+    traces stay inside it, so blobs touching the border are dropped.
+    """
+    mask = (ink > low).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    strong = np.zeros(count, bool)
+    strong[np.unique(labels[ink > high])] = True
+    h, w = mask.shape
+    x, y, bw, bh = (stats[:, i] for i in range(4))
+    touches = (x == 0) | (y == 0) | (x + bw >= w) | (y + bh >= h)
+    touches[0] = True  # background label
+    keep = strong & ~touches
+    return keep[labels]
+
+
+def rows_find(mask: np.ndarray, px_per_mm: float, *, min_fill: float = 0.45) -> np.ndarray:
+    """Baseline rows (px) of the trace rows, top to bottom.
+
+    Parameters
+    ----------
+    mask : (H, W) bool ndarray
+        Trace ink of a deskewed page (``ink_mask``).
+    px_per_mm : float
+    min_fill : float
+        Smallest share of the inked width that a row's band must cover to be
+        a trace row (text lines are gappy and fall below it).
+    """
+    profile = cv2.GaussianBlur(mask.sum(axis=1).astype(np.float32).reshape(-1, 1),
+                               (0, 0), 1.0 * px_per_mm).ravel()
+    peaks, _ = find_peaks(profile, distance=max(1, int(8 * px_per_mm)),
+                          prominence=0.15 * profile.max() if profile.max() > 0 else 1.0)
+    columns = np.flatnonzero(mask.any(axis=0))
+    if peaks.size == 0 or columns.size == 0:
+        return np.empty(0)
+    width = columns[-1] - columns[0] + 1
+    half = max(1, int(3 * px_per_mm))
+    rows = []
+    for y in peaks:
+        band = mask[max(0, y - half): y + half + 1]
+        fill = _filled_share(band.any(axis=0), int(1 * px_per_mm))
+        if fill * mask.shape[1] >= min_fill * width:
+            rows.append(y)
+    return np.asarray(rows, dtype=float)
+
+
+def _filled_share(present: np.ndarray, bridge: int) -> float:
+    """Share of columns covered once gaps up to ``bridge`` columns are closed."""
+    closed = cv2.morphologyEx(present.astype(np.uint8).reshape(1, -1), cv2.MORPH_CLOSE,
+                              np.ones((1, 2 * bridge + 1), np.uint8)).ravel()
+    return float(closed.mean())
+
+
+def time_axis_find(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float) -> tuple[float, float]:
+    """Columns (px) of time 0 and time ``PAGE_SECONDS`` of the page.
+
+    Every row's trace ends at the same column: the median right end of the
+    rows' ink, ignoring specks shorter than 1 mm, is taken as the end, and
+    the start lies one page length (250 mm at 25 mm/s) to its left.
+    """
+    half = max(1, int(3 * px_per_mm))
+    ends = []
+    for y in row_y.astype(int):
+        present = mask[max(0, y - half): y + half + 1].any(axis=0).astype(np.uint8)
+        opened = cv2.morphologyEx(present.reshape(1, -1), cv2.MORPH_OPEN,
+                                  np.ones((1, max(1, int(px_per_mm))), np.uint8)).ravel()
+        inked = np.flatnonzero(opened)
+        if inked.size:
+            ends.append(inked[-1] + 0.5)
+    if not ends:
+        raise ValueError("no trace ink found in any row")
+    x_end = float(np.median(ends))
+    x_start = x_end - PAGE_SECONDS * MM_PER_S * px_per_mm
+    return max(0.0, x_start), x_end
+
+
+def layout_detect(mask: np.ndarray, px_per_mm: float, *, layout: str | None = None) -> PageLayout:
+    """Rows, time axis and layout of a deskewed page.
+
+    Parameters
+    ----------
+    mask : (H, W) bool ndarray
+        Trace ink (``ink_mask``).
+    px_per_mm : float
+    layout : str, optional
+        Force a layout name instead of choosing one from the number of rows.
+
+    Raises
+    ------
+    ValueError
+        When no trace row is found, or the number of rows matches no layout.
+    """
+    row_y = rows_find(mask, px_per_mm)
+    if row_y.size == 0:
+        raise ValueError("no rows of ECG trace found on the page")
+    if layout is None:
+        if row_y.size not in LAYOUT_BY_ROWS:
+            raise ValueError(f"found {row_y.size} rows of traces; known layouts have "
+                             f"{sorted(LAYOUT_BY_ROWS)} rows")
+        layout = LAYOUT_BY_ROWS[row_y.size]
+    chosen = layout_get(layout)
+    if chosen.num_rows != row_y.size:
+        raise ValueError(f"layout {layout} has {chosen.num_rows} rows, the page shows {row_y.size}")
+    x_start, x_end = time_axis_find(mask, row_y, px_per_mm)
+    log.debug("layout %s, rows at %s px, time axis %.1f-%.1f px", layout, row_y.round(1), x_start, x_end)
+    return PageLayout(chosen, row_y, x_start, x_end, px_per_mm)

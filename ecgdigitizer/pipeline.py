@@ -1,0 +1,180 @@
+"""The digitization model as the entry points see it: load once, run per record.
+
+A model folder holds ``digitizer.json`` (which method, which options, which
+weight files) and the weight files it names. ``digitizer_load`` reads it;
+``Digitizer.record_digitize`` turns one record's page image(s) into a signal
+in millivolts with the header's shape.
+
+Options can be overridden at load time by arguments or environment variables:
+
+==================  ======================  =====================================
+argument            environment             meaning
+==================  ======================  =====================================
+``method``          ``ECGDIG_METHOD``       ``classical`` (more come with models)
+``complete``        ``ECGDIG_COMPLETE``     1: fill unseen samples; 0: leave NaN
+``device``          ``ECGDIG_DEVICE``       ``cuda``, ``cpu``; default: CUDA if present
+==================  ======================  =====================================
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .completion import SIGNAL_MODEL_FILE, signal_complete, signal_model_load
+from .digitize import METHODS, digitize_image
+from .image_io import image_load
+from .records import Header, header_load
+
+__all__ = ["DigitizerConfig", "Digitizer", "digitizer_load", "digitizer_config_save", "CONFIG_FILE",
+           "device_choose"]
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "digitizer.json"
+
+
+@dataclass(frozen=True)
+class DigitizerConfig:
+    """What ``digitizer.json`` holds.
+
+    Attributes
+    ----------
+    method : str
+        Trace-extraction method, one of ``digitize.METHODS``.
+    complete : bool
+        Fill samples the page does not show with the signal model (or with
+        the lead-relation prior when no signal model is present). When False
+        they are written as NaN.
+    signal_model : str or None
+        File name (in the model folder) of the signal model's weights.
+    """
+    method: str = "classical"
+    complete: bool = True
+    signal_model: str | None = SIGNAL_MODEL_FILE
+
+
+def device_choose(device: str | None = None) -> str:
+    """``device``, else ``$ECGDIG_DEVICE``, else ``cuda`` when available, else ``cpu``."""
+    import torch
+    choice = device or os.environ.get("ECGDIG_DEVICE")
+    if choice:
+        if choice.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"device {choice!r} asked for, but CUDA is not available here")
+        return choice
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass
+class Digitizer:
+    """A loaded digitization model.
+
+    Attributes
+    ----------
+    config : DigitizerConfig
+    device : str
+    signal_model : torch.nn.Module or None
+    """
+    config: DigitizerConfig
+    device: str = "cpu"
+    signal_model: object | None = field(default=None, repr=False)
+
+    def record_digitize(self, record: str) -> np.ndarray:
+        """Signal ``(num_samples, num_leads)`` in mV for a record (path without extension).
+
+        Every image named on the header's ``# Image:`` line is digitized; where
+        several show the same sample, their values are averaged.
+
+        Raises
+        ------
+        ValueError
+            When the header names no image, an image is unreadable, or no
+            page could be read.
+        FileNotFoundError
+            When a named image file does not exist.
+        """
+        header = header_load(record)
+        if not header.image_files:
+            raise ValueError(f"{record}.hea: the header names no image (no '# Image:' line)")
+        folder = os.path.dirname(record)
+        pages = []
+        for name in header.image_files:
+            image = image_load(os.path.join(folder, name))
+            pages.append(digitize_image(image, header.signal_names, header.fs, header.num_samples,
+                                        method=self.config.method).signal)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN where no page shows a lead
+            signal = np.nanmean(np.stack(pages), axis=0) if len(pages) > 1 else pages[0]
+        return self._complete(signal, header)
+
+    def _complete(self, signal: np.ndarray, header: Header) -> np.ndarray:
+        if not self.config.complete:
+            return signal
+        result = signal_complete(signal, header.fs, header.signal_names, self.signal_model,
+                                 complete=True)
+        return result.signal
+
+
+def digitizer_load(model_folder: str | None, *, method: str | None = None, complete: bool | None = None,
+                   device: str | None = None) -> Digitizer:
+    """Load the digitizer described by ``model_folder/digitizer.json``.
+
+    A missing folder or file gives the classical digitizer with completion by
+    lead relations only, with a warning.
+
+    Raises
+    ------
+    ValueError
+        When the config names an unknown method, or an option is malformed.
+    FileNotFoundError
+        When the config names a weight file that does not exist.
+    """
+    config = DigitizerConfig()
+    path = os.path.join(model_folder, CONFIG_FILE) if model_folder else None
+    if path and os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            stored = json.load(f)
+        unknown = set(stored) - set(DigitizerConfig.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"{path}: unknown keys {sorted(unknown)}")
+        config = DigitizerConfig(**stored)
+    else:
+        log.warning("no %s in %s: using the classical digitizer without a signal model",
+                    CONFIG_FILE, model_folder)
+        config = DigitizerConfig(signal_model=None)
+    method = method or os.environ.get("ECGDIG_METHOD") or config.method
+    if complete is None and os.environ.get("ECGDIG_COMPLETE") is not None:
+        complete = _env_bool("ECGDIG_COMPLETE")
+    config = DigitizerConfig(method=method, complete=config.complete if complete is None else complete,
+                             signal_model=config.signal_model)
+    if config.method not in METHODS:
+        raise ValueError(f"unknown method {config.method!r}; choose one of {', '.join(METHODS)}")
+    chosen = device_choose(device)
+    signal_model = None
+    if config.signal_model:
+        weights = os.path.join(model_folder, config.signal_model)
+        if not os.path.isfile(weights):
+            raise FileNotFoundError(f"{weights}: signal model named in {path} not found")
+        signal_model = signal_model_load(weights, chosen)
+    return Digitizer(config, chosen, signal_model)
+
+
+def digitizer_config_save(model_folder: str, config: DigitizerConfig) -> None:
+    """Write ``digitizer.json`` into ``model_folder``."""
+    os.makedirs(model_folder, exist_ok=True)
+    with open(os.path.join(model_folder, CONFIG_FILE), "w", encoding="utf-8") as f:
+        json.dump(asdict(config), f, indent=2)
+        f.write("\n")
+
+
+def _env_bool(name: str) -> bool:
+    value = os.environ[name].strip().casefold()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"${name} is {os.environ[name]!r}; use 1/0, true/false, yes/no or on/off")

@@ -1,0 +1,53 @@
+#!/usr/bin/env python
+"""Digitize every record of a folder with a trained model.
+
+Usage: python run_model.py -d DATA -m MODEL -o OUTPUTS [-v] [-f]
+
+Command-line compatible with the PhysioNet Challenge 2024 example entry.
+Extra, optional: --method, --no-complete, --device (also settable through
+ECGDIG_METHOD, ECGDIG_COMPLETE and ECGDIG_DEVICE).
+"""
+import argparse
+import sys
+
+from ecgdigitizer.pipeline import digitizer_load
+from ecgdigitizer.runner import RecordError, records_run
+from team_code import load_models, run_models
+
+
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-d", "--data_folder", required=True, help="records to digitize (hidden-style headers)")
+    parser.add_argument("-m", "--model_folder", required=True, help="trained model folder, e.g. model/")
+    parser.add_argument("-o", "--output_folder", required=True, help="where to write the digitized records")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print per-record details")
+    parser.add_argument("-f", "--allow_failures", action="store_true",
+                        help="on a failing record, write its header without a signal and go on")
+    parser.add_argument("--method", default=None, help="trace extraction method (default: the model's)")
+    parser.add_argument("--no-complete", dest="complete", action="store_false", default=None,
+                        help="write NaN where the page shows nothing instead of completing it")
+    parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.method or args.complete is not None or args.device:
+        digitization_model = digitizer_load(args.model_folder, method=args.method, complete=args.complete,
+                                            device=args.device)
+        classification_model = None
+    else:
+        digitization_model, classification_model = load_models(args.model_folder, args.verbose)
+    try:
+        summary = records_run(
+            args.data_folder, args.output_folder,
+            lambda record: run_models(record, digitization_model, classification_model, args.verbose),
+            allow_failures=args.allow_failures, verbose=args.verbose)
+    except (RecordError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(summary.describe())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(get_parser().parse_args(sys.argv[1:])))
