@@ -118,8 +118,8 @@ def _path_choose(runs: Runs, bounds: np.ndarray, baseline_row: float, px_per_mm:
 def _values_from_runs(tops: np.ndarray, bottoms: np.ndarray) -> np.ndarray:
     """Row per column: the run's centre, or its outer edge at a local extreme.
 
-    A column whose run reaches higher than both neighbours' runs holds a
-    maximum of the signal (rows grow downwards, so "higher" is a smaller
+    A column whose run reaches at least as high as both neighbours' runs (and
+    higher than one) holds a maximum of the signal (rows grow downwards, so "higher" is a smaller
     row); its value is the run's top plus half the line width. Likewise for
     minima at the bottom.
     """
@@ -129,8 +129,10 @@ def _values_from_runs(tops: np.ndarray, bottoms: np.ndarray) -> np.ndarray:
     left_top, right_top = np.roll(tops, 1), np.roll(tops, -1)
     left_bot, right_bot = np.roll(bottoms, 1), np.roll(bottoms, -1)
     long_run = thickness > 3.0 * half_line * 2.0
-    peak = long_run & (tops < np.fmin(left_top, right_top))
-    trough = long_run & (bottoms > np.fmax(left_bot, right_bot))
+    # At least as extreme as both neighbours (a spike drawn over two columns
+    # has two equal tops) and more extreme than one of them.
+    peak = long_run & (tops <= np.fmin(left_top, right_top)) & (tops < np.fmax(left_top, right_top))
+    trough = long_run & (bottoms >= np.fmax(left_bot, right_bot)) & (bottoms > np.fmin(left_bot, right_bot))
     values = centre.copy()
     values[peak] = tops[peak] + half_line
     values[trough & ~peak] = bottoms[trough & ~peak] - half_line

@@ -1,0 +1,26 @@
+"""Shared test fixtures: where the shared data lives, and small folders made from it."""
+import os
+import shutil
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+SHARED_DATA = os.path.abspath(os.path.join(ROOT, "..", "shared", "data"))
+
+
+@pytest.fixture(scope="session")
+def eik_dev() -> str:
+    """The eik-dev folder of ../shared/data (CI has it at the same place)."""
+    path = os.path.join(SHARED_DATA, "eik-dev")
+    if not os.path.isdir(path):
+        pytest.fail(f"{path} is missing: the tests need ../shared/data beside the repository")
+    return path
+
+
+def hidden_copy(eik_dev: str, condition: str, records: list[str], dest: str) -> str:
+    """Copy hidden-style records (header + page) of one eik-dev condition into ``dest``."""
+    os.makedirs(dest, exist_ok=True)
+    for rec in records:
+        for name in (f"{rec}.hea", f"{rec}-0.png"):
+            shutil.copy(os.path.join(eik_dev, condition, "hidden", name), os.path.join(dest, name))
+    return dest

@@ -1,0 +1,123 @@
+"""The three command lines end to end, on small folders the tests make.
+
+train_model.py trains a few steps on two real records, run_model.py
+digitizes an eik-dev page plus five broken records, evaluate_model.py scores
+the result. Bad input must be named in the error and, with -f, not stop the run.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import wfdb
+
+from conftest import ROOT, SHARED_DATA, hidden_copy
+
+GOOD = "00008_hr"
+HIDDEN_HEADER = open(os.path.join(SHARED_DATA, "eik-dev", "clean", "hidden", f"{GOOD}.hea")).read()
+
+
+def _cli(*args, env=None):
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=600)
+
+
+def _bad_records(folder):
+    """Five records that must each fail with a message naming the problem."""
+    def header(name, text):
+        with open(os.path.join(folder, f"{name}.hea"), "w") as f:
+            f.write(text.replace(GOOD, name))
+    header("bad_empty_image", HIDDEN_HEADER)
+    open(os.path.join(folder, "bad_empty_image-0.png"), "wb").close()
+    header("bad_no_image_line", "\n".join(ln for ln in HIDDEN_HEADER.splitlines() if "Image" not in ln))
+    header("bad_missing_image", HIDDEN_HEADER)
+    header("bad_numbers", HIDDEN_HEADER.replace(" 500 5000", " 500 lots", 1))
+    header("bad_zero_samples", HIDDEN_HEADER.replace(" 500 5000", " 500 0", 1))
+    shutil.copy(os.path.join(folder, f"{GOOD}-0.png"), os.path.join(folder, "bad_zero_samples-0.png"))
+
+
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory):
+    data = tmp_path_factory.mktemp("train")
+    for rec in ("ptbxl/00001_hr", "georgia/E00004"):
+        for ext in (".hea", ".dat"):
+            shutil.copy(os.path.join(SHARED_DATA, "records", rec + ext), data)
+    model = str(tmp_path_factory.mktemp("model"))
+    env = {"ECGDIG_MAX_STEPS": "3", "ECGDIG_EVAL_EVERY": "2", "ECGDIG_BATCH_SIZE": "2",
+           "ECGDIG_NUM_WORKERS": "0", "ECGDIG_EVAL_BATCHES": "1"}
+    result = _cli("train_model.py", "-d", str(data), "-m", model, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return model
+
+
+def test_train_model_writes_a_loadable_model(trained_model):
+    assert os.path.isfile(os.path.join(trained_model, "digitizer.json"))
+    assert os.path.isfile(os.path.join(trained_model, "signal_model.pt"))
+
+
+def test_run_model_allow_failures_then_evaluate(eik_dev, trained_model, tmp_path):
+    data = hidden_copy(eik_dev, "clean", [GOOD], str(tmp_path / "data"))
+    _bad_records(data)
+    out = str(tmp_path / "out")
+    result = _cli("run_model.py", "-d", data, "-m", trained_model, "-o", out, "-f")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "1 of 6 records digitized, 5 failed" in result.stdout
+    for name, problem in [("bad_empty_image", "empty"), ("bad_no_image_line", "names no image"),
+                          ("bad_missing_image", "not found"), ("bad_numbers", "not a number"),
+                          ("bad_zero_samples", "0 samples")]:
+        assert f"{name}: " in result.stdout + result.stderr and problem in result.stdout, name
+        assert os.path.isfile(os.path.join(out, f"{name}.hea"))       # header copied ...
+        assert not os.path.exists(os.path.join(out, f"{name}.dat"))   # ... and no signal
+    record = wfdb.rdrecord(os.path.join(out, GOOD))
+    reference = wfdb.rdrecord(os.path.join(eik_dev, "clean", "masked", GOOD))
+    assert record.fs == reference.fs and record.sig_len == reference.sig_len
+    assert record.sig_name == reference.sig_name and set(record.units) == {"mV"}
+    assert np.isfinite(record.p_signal).all()  # completion is on by default
+    leftovers = [f for f in os.listdir(out) if f.startswith(".tmp")]
+    assert leftovers == []
+
+    scores = str(tmp_path / "scores.txt")
+    per_lead = str(tmp_path / "per_lead.tsv")
+    reference_folder = tmp_path / "reference"
+    reference_folder.mkdir()
+    for ext in (".hea", ".dat"):
+        shutil.copy(os.path.join(eik_dev, "clean", "masked", GOOD + ext), reference_folder)
+    result = _cli("evaluate_model.py", "-d", str(reference_folder), "-o", out,
+                  "-s", scores, "-ta", per_lead, "--no_intervals")
+    assert result.returncode == 0, result.stderr[-2000:]
+    first = open(scores).readline()
+    assert first.startswith("SNR:")
+    assert float(first.split(":")[1]) > 5.0  # one good record scored against the masked reference
+    assert os.path.getsize(per_lead) > 0
+
+
+def test_run_model_stops_on_failure_and_names_the_record(eik_dev, tmp_path):
+    data = hidden_copy(eik_dev, "clean", [GOOD], str(tmp_path / "data"))
+    _bad_records(data)
+    out = str(tmp_path / "out")
+    result = _cli("run_model.py", "-d", data, "-m", os.path.join(ROOT, "model"), "-o", out)
+    assert result.returncode != 0
+    assert "bad_empty_image" in result.stderr and "empty" in result.stderr
+    assert os.path.isfile(os.path.join(out, f"{GOOD}.dat"))  # work done before the failure is kept
+
+
+def test_run_model_no_complete_leaves_unseen_samples_nan(eik_dev, tmp_path):
+    data = hidden_copy(eik_dev, "clean", [GOOD], str(tmp_path / "data"))
+    out = str(tmp_path / "out")
+    result = _cli("run_model.py", "-d", data, "-m", os.path.join(ROOT, "model"), "-o", out, "--no-complete")
+    assert result.returncode == 0, result.stderr[-2000:]
+    signal = wfdb.rdrecord(os.path.join(out, GOOD)).p_signal
+    reference = wfdb.rdrecord(os.path.join(eik_dev, "clean", "masked", GOOD)).p_signal
+    seen = np.isfinite(signal)
+    # Nothing outside the plotted windows (NaN in the masked reference) is invented ...
+    assert not (seen & np.isnan(reference)).any()
+    # ... and nearly all of what is plotted is read.
+    assert seen[np.isfinite(reference)].mean() > 0.95
+
+
+def test_empty_data_folder_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = _cli("run_model.py", "-d", str(tmp_path / "empty"), "-m", "model", "-o", str(tmp_path / "o"))
+    assert result.returncode != 0 and "no records" in result.stderr

@@ -1,0 +1,60 @@
+"""Page geometry on synthetic pages with known answers."""
+import cv2
+import numpy as np
+import pytest
+
+from ecgdigitizer.geometry import grid_detect, grid_suppress, image_rotate, ink_darkness, line_darkness, page_deskew
+
+
+def grid_page(px_per_mm: float, width_mm: float = 279.4, height_mm: float = 215.9,
+              colour=(255, 120, 120)) -> np.ndarray:
+    """A white page with a 1-mm minor and 5-mm major grid in ``colour`` (RGB)."""
+    w, h = int(round(width_mm * px_per_mm)), int(round(height_mm * px_per_mm))
+    page = np.full((h, w, 3), 255, np.uint8)
+    for k in range(int(width_mm) + 1):
+        x = int(round(k * px_per_mm))
+        page[:, x:x + (2 if k % 5 == 0 else 1)] = colour if k % 5 == 0 else (255, 210, 210)
+    for k in range(int(height_mm) + 1):
+        y = int(round(k * px_per_mm))
+        page[y:y + (2 if k % 5 == 0 else 1)] = colour if k % 5 == 0 else (255, 210, 210)
+    return page
+
+
+@pytest.mark.parametrize("dpi", [100, 150, 200, 300])
+def test_grid_period_at_several_resolutions(dpi):
+    ppmm = dpi / 25.4
+    est = grid_detect(line_darkness(grid_page(ppmm)))
+    assert est.from_grid
+    assert est.px_per_mm == pytest.approx(ppmm, rel=0.005), (est, ppmm)
+
+
+def test_grid_period_on_a4_page():
+    ppmm = 200 / 25.4
+    est = grid_detect(line_darkness(grid_page(ppmm, width_mm=297.0, height_mm=210.0)))
+    assert est.px_per_mm == pytest.approx(ppmm, rel=0.005)
+
+
+def test_blank_page_falls_back_to_letter_scale():
+    blank = np.full((850, 1100, 3), 250, np.uint8)
+    est = grid_detect(line_darkness(blank))
+    assert not est.from_grid
+    assert est.px_per_mm == pytest.approx(1100 / 279.4)
+
+
+@pytest.mark.parametrize("angle", [-4.0, -1.5, 0.0, 2.5])
+def test_deskew_recovers_rotation(angle):
+    page = grid_page(100 / 25.4)
+    cv2.line(page, (100, 400), (1000, 400), (0, 0, 0), 2)
+    rotated = image_rotate(page, angle, border_value=(255, 255, 255))
+    assert page_deskew(line_darkness(rotated)) == pytest.approx(-angle, abs=0.15)
+
+
+def test_ink_darkness_prefers_grey_trace_over_coloured_grid():
+    page = grid_page(100 / 25.4, colour=(230, 40, 40))
+    x = np.arange(50, 900)
+    y = np.round(300 + 12 * np.sin(x / 25.0)).astype(np.int32)
+    cv2.polylines(page, [np.stack([x, y], 1)], False, (30, 30, 30), 1)
+    ink = grid_suppress(ink_darkness(page))
+    assert ink[y, x].mean() > 0.3  # the strong threshold of layout.ink_mask
+    grid_rows = [int(round(k * 5 * 100 / 25.4)) for k in (10, 20)]
+    assert max(ink[y, 100:900].mean() for y in grid_rows) < 0.1

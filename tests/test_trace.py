@@ -1,0 +1,54 @@
+"""Trace extraction on masks with known traces."""
+import numpy as np
+
+from ecgdigitizer.trace import runs_find, trace_extract
+
+
+def test_runs_find_known_answer():
+    mask = np.array([[1, 0, 0],
+                     [1, 0, 1],
+                     [0, 0, 1],
+                     [1, 0, 1]], bool)
+    runs = runs_find(mask)
+    assert runs.column.tolist() == [0, 0, 2]
+    assert runs.top.tolist() == [0.0, 3.0, 1.0]
+    assert runs.bottom.tolist() == [1.0, 3.0, 3.0]
+
+
+def _draw(rows: np.ndarray, height: int, thickness: int = 2) -> np.ndarray:
+    mask = np.zeros((height, rows.size), bool)
+    for x in range(rows.size):
+        lo = min(rows[x], rows[x - 1] if x else rows[x])
+        hi = max(rows[x], rows[x - 1] if x else rows[x])
+        mask[int(lo): int(hi) + thickness, x] = True
+    return mask
+
+
+def test_follows_a_sine_and_keeps_a_spike():
+    x = np.arange(400)
+    rows = np.round(50 + 10 * np.sin(x / 20.0)).astype(int)
+    rows[200] = 10  # a one-column R spike, 40 px above the baseline
+    mask = _draw(rows, 100)
+    got = trace_extract(mask, 50.0, px_per_mm=4.0)
+    smooth = np.abs(got - (rows + 0.5))
+    smooth[199:202] = 0
+    assert np.nanmax(smooth) <= 1.5
+    assert got[200] < 13  # the spike's peak is kept, not averaged away
+
+
+def test_ignores_a_neighbouring_trace_and_text():
+    x = np.arange(300)
+    rows = np.round(60 + 5 * np.sin(x / 15.0)).astype(int)
+    mask = _draw(rows, 120)
+    mask[5:8, :] = True          # another lead's flat baseline near the top of the band
+    mask[90:100, 100:110] = True  # a label below the trace
+    got = trace_extract(mask, 60.0, px_per_mm=4.0)
+    assert np.nanmax(np.abs(got - (rows + 0.5))) <= 1.5
+
+
+def test_columns_without_ink_are_nan():
+    mask = np.zeros((30, 10), bool)
+    mask[10:12, :4] = True
+    mask[10:12, 7:] = True
+    got = trace_extract(mask, 10.0, px_per_mm=4.0)
+    assert np.isnan(got[4:7]).all() and np.isfinite(got[:4]).all() and np.isfinite(got[7:]).all()
