@@ -12,7 +12,7 @@ import numpy as np
 
 from .layouts import MM_PER_MV, MM_PER_S, PAGE_SECONDS, Layout, lead_name_normalize, lead_window
 
-__all__ = ["LeadTrace", "leads_cut", "signal_assemble", "baseline_estimate", "page_samples"]
+__all__ = ["LeadTrace", "leads_cut", "signal_assemble", "leads_place", "baseline_estimate", "page_samples"]
 
 
 class LeadTrace:
@@ -99,27 +99,35 @@ def signal_assemble(leads: list[LeadTrace], lead_names: list[str], fs: float, nu
     (num_samples, len(lead_names)) float ndarray
         NaN where the page does not show a lead.
     """
+    px_per_mv = MM_PER_MV * px_per_mm
+
+    def to_mv(lead: LeadTrace, rows: np.ndarray) -> np.ndarray:
+        return (baseline_estimate(lead.rows, px_per_mm) - rows) / px_per_mv
+
+    return leads_place(leads, lead_names, fs, num_samples, px_per_mm, to_mv)
+
+
+def leads_place(leads: list[LeadTrace], lead_names: list[str], fs: float, num_samples: int,
+                px_per_mm: float, transform=None) -> np.ndarray:
+    """Resample each lead's per-column values to ``fs`` and place them at its window.
+
+    ``transform(lead, values)`` maps the resampled values (e.g. rows to mV);
+    without it they are placed as they are (e.g. a confidence per column).
+    Longer windows are placed last and win where windows overlap.
+    """
     out = np.full((num_samples, len(lead_names)), np.nan)
     index = {lead_name_normalize(n): i for i, n in enumerate(lead_names)}
     px_per_s = MM_PER_S * px_per_mm
-    px_per_mv = MM_PER_MV * px_per_mm
     for lead in sorted(leads, key=lambda ld: ld.end - ld.start):
         j = index.get(lead_name_normalize(lead.name))
-        if j is None or lead.rows.size == 0:
-            continue
         end = min(lead.end, num_samples)
-        if end <= lead.start:
+        seen = np.isfinite(lead.rows)
+        if j is None or end <= lead.start or seen.sum() < 2:
             continue
         n = np.arange(lead.start, end)
-        # Column of each sample relative to the window's first column.
-        col = (n - lead.start) / fs * px_per_s
-        seen = np.isfinite(lead.rows)
-        if seen.sum() < 2:
-            continue
-        xs = np.flatnonzero(seen)
-        rows = np.interp(col, xs, lead.rows[seen])
-        baseline = baseline_estimate(lead.rows, px_per_mm)
-        out[n, j] = (baseline - rows) / px_per_mv
+        col = (n - lead.start) / fs * px_per_s  # column of each sample within the window
+        values = np.interp(col, np.flatnonzero(seen), lead.rows[seen])
+        out[n, j] = transform(lead, values) if transform else values
     return out
 
 

@@ -5,8 +5,13 @@ followed through the pipeline::
 
     image -> deskew -> scale -> ink -> layout -> traces -> leads -> signal
 
-``method="classical"`` is the training-free baseline described in the
-modules it calls.
+Two trace extractors share everything else (``METHODS``):
+
+* ``classical``: ink by colour and darkness, dynamic programming over the
+  ink's vertical runs (``trace``); needs no training;
+* ``learned``: the image model (``models.strip_model``) reads each row's
+  canonical strip (``strips``) and gives a sub-pixel row and a confidence
+  per column.
 """
 from __future__ import annotations
 
@@ -14,17 +19,61 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
-from .assemble import leads_cut, page_samples, signal_assemble
+from .assemble import leads_cut, leads_place, page_samples, signal_assemble
 from .geometry import grid_detect, grid_suppress, image_rotate, ink_darkness, line_darkness, page_deskew
 from .layout import PageLayout, ink_mask, layout_detect
+from .models.strip_model import StripModel, rows_decode
+from .strips import strip_extract
 from .trace import trace_extract
 
-__all__ = ["Digitization", "digitize_image", "METHODS"]
+__all__ = ["Digitization", "PageGeometry", "page_geometry", "digitize_image", "METHODS"]
 
 log = logging.getLogger(__name__)
 
-METHODS = ("classical",)
+METHODS = ("classical", "learned")
+
+
+@dataclass
+class PageGeometry:
+    """A page made level, its scale, its trace ink and its layout.
+
+    Attributes
+    ----------
+    level : (H, W, 3) uint8 ndarray
+        The page rotated by ``angle_deg``.
+    angle_deg : float
+        Rotation applied (counter-clockwise).
+    px_per_mm : float
+    from_grid : bool
+        Whether the scale came from the grid (else from the page size).
+    ink : (H, W) bool ndarray
+        Trace ink of ``level``, grid removed.
+    page : PageLayout
+    """
+    level: np.ndarray
+    angle_deg: float
+    px_per_mm: float
+    from_grid: bool
+    ink: np.ndarray
+    page: PageLayout
+
+
+def page_geometry(image: np.ndarray, *, layout: str | None = None) -> PageGeometry:
+    """Level the page, measure its scale, find its trace ink and its layout.
+
+    Raises
+    ------
+    ValueError
+        When no layout can be read from the page.
+    """
+    angle = page_deskew(line_darkness(image))                        # level the page
+    level = image_rotate(image, angle) if abs(angle) > 0.01 else image
+    grid = grid_detect(line_darkness(level))                          # paper scale
+    ink = ink_mask(grid_suppress(ink_darkness(level)))                # trace ink, grid removed
+    page = layout_detect(ink, grid.px_per_mm, layout=layout)          # rows, columns, leads
+    return PageGeometry(level, angle, grid.px_per_mm, grid.from_grid, ink, page)
 
 
 @dataclass
@@ -35,23 +84,21 @@ class Digitization:
     ----------
     signal : (num_samples, num_leads) float ndarray
         Millivolts in the header's lead order; NaN where the page shows nothing.
-    seen : (num_samples, num_leads) bool ndarray
-        True where the value was read from the page.
-    angle_deg : float
-        Rotation applied to level the page (counter-clockwise).
-    page : PageLayout
+    confidence : (num_samples, num_leads) float ndarray
+        In [0, 1] where seen (1 for the classical method), NaN elsewhere.
+    geometry : PageGeometry
     notes : list of str
         Human-readable remarks for verbose output.
     """
     signal: np.ndarray
-    seen: np.ndarray
-    angle_deg: float
-    page: PageLayout
+    confidence: np.ndarray
+    geometry: PageGeometry
     notes: list[str] = field(default_factory=list)
 
 
 def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samples: int, *,
-                   method: str = "classical", layout: str | None = None) -> Digitization:
+                   method: str = "classical", layout: str | None = None,
+                   strip_model: StripModel | None = None) -> Digitization:
     """Digitize one page.
 
     Parameters
@@ -64,36 +111,106 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
         Output sampling rate (Hz).
     num_samples : int
         Output length.
-    method : {"classical"}
+    method : {"classical", "learned"}
     layout : str, optional
         Force a layout (see ``ecgdigitizer.layouts.LAYOUTS``) instead of detecting it.
+    strip_model : StripModel, optional
+        The image model; required by ``method="learned"``.
 
     Raises
     ------
     ValueError
-        When ``method`` is unknown or the page's layout cannot be read.
+        When ``method`` is unknown, the learned method has no model, or the
+        page's layout cannot be read.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    angle = page_deskew(line_darkness(image))                        # level the page
-    level = image_rotate(image, angle) if abs(angle) > 0.01 else image
-    grid = grid_detect(line_darkness(level))                          # paper scale
-    ink = ink_mask(grid_suppress(ink_darkness(level)))                # trace ink, grid removed
-    page = layout_detect(ink, grid.px_per_mm, layout=layout)          # rows, columns, leads
-    rows = _rows_trace(ink, page)                                     # one row per column
-    leads = leads_cut(rows, page.layout, page.x_start, page.x_end, page_samples(fs))
-    signal = signal_assemble(leads, lead_names, fs, num_samples, grid.px_per_mm)
-    notes = [f"rotation {angle:+.2f} deg", f"{grid.px_per_mm:.3f} px/mm "
-             f"({'grid' if grid.from_grid else 'page-size prior'})", f"layout {page.layout.name}"]
-    return Digitization(signal, np.isfinite(signal), angle, page, notes)
+    if method == "learned" and strip_model is None:
+        raise ValueError("method 'learned' needs the image model (strip_model), and none was loaded")
+    geo = page_geometry(image, layout=layout)                         # level, scale, ink, layout
+    page = geo.page
+    if method == "classical":
+        rows = _rows_trace(geo.ink, page)                             # one row per column
+        confidence_rows = [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
+    else:
+        guides, confidence_rows = _rows_learned(geo, strip_model)     # where the model sees the trace
+        rows = _rows_guided(_rows_trace(geo.ink, page, guides), guides, confidence_rows)
+    x_start, x_end, px_per_mm = page.x_start, page.x_end, geo.px_per_mm
+    samples = page_samples(fs)
+    leads = leads_cut(rows, page.layout, x_start, x_end, samples)     # rows -> lead windows
+    signal = signal_assemble(leads, lead_names, fs, num_samples, px_per_mm)
+    confidence = leads_place(leads_cut(confidence_rows, page.layout, x_start, x_end, samples),
+                             lead_names, fs, num_samples, px_per_mm)
+    notes = [f"rotation {geo.angle_deg:+.2f} deg", f"{geo.px_per_mm:.3f} px/mm "
+             f"({'grid' if geo.from_grid else 'page-size prior'})", f"layout {page.layout.name}",
+             f"method {method}"]
+    return Digitization(signal, confidence, geo, notes)
 
 
-def _rows_trace(mask: np.ndarray, page: PageLayout) -> list[np.ndarray]:
+def _rows_learned(geo: PageGeometry, model: StripModel) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The image model's trace row and confidence per page column, for every page row.
+
+    The model reads each row's canonical strip (2 px/mm); its sub-pixel rows
+    are mapped back to page rows and interpolated at every page column of the
+    time axis, ``round(x_start)`` to ``round(x_end)``, like ``_rows_trace``.
+    """
+    page = geo.page
+    strips = [strip_extract(geo.level, y, page.x_start, page.x_end, geo.px_per_mm) for y in page.row_y]
+    width = min(s.image.shape[1] for s in strips)
+    padded = -(-width // 4) * 4  # the network halves twice
+    batch = np.stack([np.pad(s.image[:, :width], ((0, 0), (0, padded - width), (0, 0)), mode="edge")
+                      for s in strips])
+    device = next(model.parameters()).device
+    x = torch.from_numpy(batch).to(device).permute(0, 3, 1, 2).float().div_(255.0)
+    with torch.inference_mode(), _autocast(device):
+        logits, _ = model(x)
+        rows, confidence = rows_decode(logits)
+    rows = rows[:, :width].float().cpu().numpy().astype(np.float64)
+    confidence = confidence[:, :width].float().cpu().numpy().astype(np.float64)
+    columns = np.arange(int(round(page.x_start)), int(round(page.x_end)), dtype=np.float64)
+    guides, confidences = [], []
+    for strip, r, c in zip(strips, rows, confidence):
+        strip_cols = (np.arange(width) + 0.5) / strip.scale_x - 0.5 + strip.left
+        page_rows = (r + 0.5) / strip.scale_y - 0.5 + strip.top
+        guides.append(np.interp(columns, strip_cols, page_rows))
+        confidences.append(np.interp(columns, strip_cols, c))
+    return guides, confidences
+
+
+def _rows_guided(rows: list[np.ndarray], guides: list[np.ndarray], confidences: list[np.ndarray], *,
+                 min_confidence: float = 0.5) -> list[np.ndarray]:
+    """The ink's rows, with the model's rows where no ink was found and the model is confident.
+
+    The ink keeps full resolution (narrow QRS peaks that a 2 px/mm strip
+    cannot show); the model already steered which ink was chosen
+    (``trace_extract``'s guide), and here fills the columns where noise or a
+    faint print left no ink at all.
+    """
+    out = []
+    for r, g, c in zip(rows, guides, confidences):
+        n = min(r.size, g.size)
+        r = r[:n].copy()
+        fill = ~np.isfinite(r) & (c[:n] >= min_confidence)
+        r[fill] = g[:n][fill]
+        out.append(r)
+    return out
+
+
+def _autocast(device: torch.device):
+    """Mixed precision on CUDA; a no-op context on the CPU."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.float16)
+    return torch.autocast("cpu", enabled=False)
+
+
+def _rows_trace(mask: np.ndarray, page: PageLayout, guides: list[np.ndarray] | None = None
+                ) -> list[np.ndarray]:
     """Trace every page row over the time axis.
 
     Each row is searched from 85 % of the way up to the row above to 85 % of
     the way down to the row below: deflections beyond that are rare, and the
-    neighbours' own baselines stay out of the band.
+    neighbours' own baselines stay out of the band. ``guides`` (page rows per
+    column of the time axis, from the image model) steer the choice of ink.
     """
     ys = page.row_y
     spacing = np.diff(ys).mean() if ys.size > 1 else 20.0 * page.px_per_mm
@@ -104,7 +221,8 @@ def _rows_trace(mask: np.ndarray, page: PageLayout) -> list[np.ndarray]:
         bottom = y + 0.85 * ((ys[i + 1] - y) if i + 1 < ys.size else spacing)
         r0, r1 = max(0, int(top)), min(mask.shape[0], int(bottom) + 1)
         strip = mask[r0:r1, x0:x1]
-        trace = trace_extract(strip, y - r0, px_per_mm=page.px_per_mm) + r0
+        guide = None if guides is None else guides[i][:strip.shape[1]] - r0
+        trace = trace_extract(strip, y - r0, px_per_mm=page.px_per_mm, guide=guide) + r0
         traces.append(_edges_blank(trace, len(page.layout.row_leads(i)), page.px_per_mm))
     return traces
 

@@ -10,7 +10,7 @@ Options can be overridden at load time by arguments or environment variables:
 ==================  ======================  =====================================
 argument            environment             meaning
 ==================  ======================  =====================================
-``method``          ``ECGDIG_METHOD``       ``classical`` (more come with models)
+``method``          ``ECGDIG_METHOD``       ``learned`` or ``classical``
 ``complete``        ``ECGDIG_COMPLETE``     1: fill unseen samples; 0: leave NaN
 ``device``          ``ECGDIG_DEVICE``       ``cuda``, ``cpu``; default: CUDA if present
 ==================  ======================  =====================================
@@ -21,13 +21,14 @@ import json
 import logging
 import os
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from .completion import SIGNAL_MODEL_FILE, signal_complete, signal_model_load
 from .digitize import METHODS, digitize_image
 from .image_io import image_load
+from .models.strip_model import strip_model_load
 from .records import Header, header_load
 
 __all__ = ["DigitizerConfig", "Digitizer", "digitizer_load", "digitizer_config_save", "CONFIG_FILE",
@@ -50,12 +51,14 @@ class DigitizerConfig:
         Fill samples the page does not show with the signal model (or with
         the lead-relation prior when no signal model is present). When False
         they are written as NaN.
-    signal_model : str or None
-        File name (in the model folder) of the signal model's weights.
+    signal_model, strip_model : str or None
+        File names (in the model folder) of the signal model's and the image
+        model's weights.
     """
     method: str = "classical"
     complete: bool = True
     signal_model: str | None = SIGNAL_MODEL_FILE
+    strip_model: str | None = None
 
 
 def device_choose(device: str | None = None) -> str:
@@ -77,11 +80,12 @@ class Digitizer:
     ----------
     config : DigitizerConfig
     device : str
-    signal_model : torch.nn.Module or None
+    signal_model, strip_model : torch.nn.Module or None
     """
     config: DigitizerConfig
     device: str = "cpu"
     signal_model: object | None = field(default=None, repr=False)
+    strip_model: object | None = field(default=None, repr=False)
 
     def record_digitize(self, record: str) -> np.ndarray:
         """Signal ``(num_samples, num_leads)`` in mV for a record (path without extension).
@@ -101,21 +105,20 @@ class Digitizer:
         if not header.image_files:
             raise ValueError(f"{record}.hea: the header names no image (no '# Image:' line)")
         folder = os.path.dirname(record)
-        pages = []
-        for name in header.image_files:
-            image = image_load(os.path.join(folder, name))
-            pages.append(digitize_image(image, header.signal_names, header.fs, header.num_samples,
-                                        method=self.config.method).signal)
+        pages = [digitize_image(image_load(os.path.join(folder, name)), header.signal_names, header.fs,
+                                header.num_samples, method=self.config.method, strip_model=self.strip_model)
+                 for name in header.image_files]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN where no page shows a lead
-            signal = np.nanmean(np.stack(pages), axis=0) if len(pages) > 1 else pages[0]
-        return self._complete(signal, header)
+            signal = np.nanmean(np.stack([p.signal for p in pages]), axis=0)
+            confidence = np.nanmean(np.stack([p.confidence for p in pages]), axis=0)
+        return self._complete(signal, confidence, header)
 
-    def _complete(self, signal: np.ndarray, header: Header) -> np.ndarray:
+    def _complete(self, signal: np.ndarray, confidence: np.ndarray, header: Header) -> np.ndarray:
         if not self.config.complete:
             return signal
         result = signal_complete(signal, header.fs, header.signal_names, self.signal_model,
-                                 complete=True)
+                                 confidence=confidence, complete=True)
         return result.signal
 
 
@@ -149,18 +152,26 @@ def digitizer_load(model_folder: str | None, *, method: str | None = None, compl
     method = method or os.environ.get("ECGDIG_METHOD") or config.method
     if complete is None and os.environ.get("ECGDIG_COMPLETE") is not None:
         complete = _env_bool("ECGDIG_COMPLETE")
-    config = DigitizerConfig(method=method, complete=config.complete if complete is None else complete,
-                             signal_model=config.signal_model)
+    config = replace(config, method=method, complete=config.complete if complete is None else complete)
     if config.method not in METHODS:
         raise ValueError(f"unknown method {config.method!r}; choose one of {', '.join(METHODS)}")
+    if config.method == "learned" and not config.strip_model:
+        raise ValueError(f"method 'learned' needs an image model, and {path} names none")
     chosen = device_choose(device)
-    signal_model = None
-    if config.signal_model:
-        weights = os.path.join(model_folder, config.signal_model)
-        if not os.path.isfile(weights):
-            raise FileNotFoundError(f"{weights}: signal model named in {path} not found")
-        signal_model = signal_model_load(weights, chosen)
-    return Digitizer(config, chosen, signal_model)
+    signal_model = _weights_load(model_folder, config.signal_model, signal_model_load, chosen, path)
+    strip_model = _weights_load(model_folder, config.strip_model if config.method == "learned" else None,
+                                strip_model_load, chosen, path)
+    return Digitizer(config, chosen, signal_model, strip_model)
+
+
+def _weights_load(model_folder: str, name: str | None, loader, device: str, config_path: str | None):
+    """``loader(model_folder/name, device)``, or None when no file is named."""
+    if not name:
+        return None
+    weights = os.path.join(model_folder, name)
+    if not os.path.isfile(weights):
+        raise FileNotFoundError(f"{weights}: named in {config_path}, but not found")
+    return loader(weights, device)
 
 
 def digitizer_config_save(model_folder: str, config: DigitizerConfig) -> None:

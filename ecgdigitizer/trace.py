@@ -47,7 +47,8 @@ def runs_find(mask: np.ndarray) -> Runs:
 
 
 def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
-                  baseline_weight: float = 0.05) -> np.ndarray:
+                  baseline_weight: float = 0.05, guide: np.ndarray | None = None,
+                  guide_weight: float = 1.0, guide_tolerance_mm: float = 1.0) -> np.ndarray:
     """The trace's row (px, strip coordinates) in every column of a strip.
 
     Parameters
@@ -60,6 +61,10 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     baseline_weight : float
         Cost per millimetre of distance from the baseline, against a cost of
         1 per millimetre of vertical gap between consecutive runs.
+    guide : (W,) float ndarray, optional
+        Where another estimate (the image model) puts the trace, per column
+        (NaN: no opinion). Runs farther than ``guide_tolerance_mm`` from it
+        cost ``guide_weight`` per further millimetre.
 
     Returns
     -------
@@ -72,7 +77,9 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     if runs.column.size == 0:
         return out
     bounds = np.searchsorted(runs.column, np.arange(width + 1))
-    path = _path_choose(runs, bounds, baseline_row, px_per_mm, baseline_weight)
+    node_cost = _node_cost(runs, baseline_row, px_per_mm, baseline_weight, guide, guide_weight,
+                           guide_tolerance_mm)
+    path = _path_choose(runs, bounds, node_cost, px_per_mm)
     tops = np.full(width, np.nan)
     bottoms = np.full(width, np.nan)
     for col, k in path:
@@ -80,11 +87,22 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     return _values_from_runs(tops, bottoms)
 
 
-def _path_choose(runs: Runs, bounds: np.ndarray, baseline_row: float, px_per_mm: float,
-                 baseline_weight: float) -> list[tuple[int, int]]:
-    """Viterbi over columns; empty columns are skipped, so gaps do not break the path."""
+def _node_cost(runs: Runs, baseline_row: float, px_per_mm: float, baseline_weight: float,
+               guide: np.ndarray | None, guide_weight: float, guide_tolerance_mm: float) -> np.ndarray:
+    """Cost of each run: distance from the baseline, and from the guide beyond its tolerance."""
     centre = (runs.top + runs.bottom) / 2.0
-    node_cost = baseline_weight * np.abs(centre - baseline_row) / px_per_mm
+    cost = baseline_weight * np.abs(centre - baseline_row) / px_per_mm
+    if guide is not None:
+        g = guide[runs.column]
+        # Distance from the guide to the run's extent (0 when the run spans it).
+        off = np.maximum(0.0, np.maximum(runs.top - g, g - runs.bottom)) / px_per_mm
+        cost += np.where(np.isfinite(g), guide_weight * np.maximum(0.0, off - guide_tolerance_mm), 0.0)
+    return cost
+
+
+def _path_choose(runs: Runs, bounds: np.ndarray, node_cost: np.ndarray,
+                 px_per_mm: float) -> list[tuple[int, int]]:
+    """Viterbi over columns; empty columns are skipped, so gaps do not break the path."""
     prev_idx: np.ndarray | None = None
     prev_cost: np.ndarray | None = None
     back: dict[int, np.ndarray] = {}

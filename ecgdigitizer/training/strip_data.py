@@ -1,0 +1,167 @@
+"""Training strips for the image model, cut from pages rendered on the fly.
+
+Each item is one page: a real record's 10-s window drawn by the project's
+renderer with a random preset, layout and resolution, then read by the same
+``page_geometry`` the digitizer uses at run time (so the model learns on
+exactly the kind of strip it will see, detection errors included). The true
+trace position comes from the renderer's ground truth: every plotted sample's
+pixel, rotated with the page, mapped into the strip, and interpolated at each
+strip column. ``crops`` random crops of ``crop_width`` columns are drawn from
+the page's rows.
+
+Pages on which the geometry fails are redrawn with the next seed (up to
+``max_tries``), so a hard preset only costs time.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ..digitize import PageGeometry, page_geometry
+from ..records import signal_load
+from ..render import page_render, plotted_pixels_array
+from ..strips import Strip, strip_extract
+
+__all__ = ["StripDataConfig", "StripDataset", "strip_target"]
+
+
+@dataclass(frozen=True)
+class StripDataConfig:
+    presets: tuple[str, ...] = ("clean", "aug", "wrinkle", "varied", "hard")
+    layouts: tuple[str, ...] = ("3x4+1", "3x4+1", "3x4+1", "3x4+3", "3x4", "12x1")
+    dpis: tuple[int, ...] = (100, 150, 200)
+    crops: int = 12           # crops per page (drawn over its rows with replacement)
+    crop_width: int = 128     # strip columns per crop (2.56 s at 2 px/mm), a multiple of 4
+    max_tries: int = 6
+
+
+@functools.lru_cache(maxsize=256)
+def _record(path: str) -> tuple[np.ndarray, float, tuple[str, ...]]:
+    signal, fields = signal_load(path)
+    if signal is None:
+        raise ValueError(f"{path}: no signal to draw")
+    return signal.astype(np.float32), float(fields["fs"]), tuple(fields["sig_name"])
+
+
+def strip_target(strip: Strip, points: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """True trace row per strip column from ``points`` (N, 2) page (row, col), in drawing order.
+
+    Returns the rows (NaN where no sample is near) and a validity mask:
+    columns outside the points' span, or in gaps wider than two columns
+    (NaN samples, page edges), are invalid.
+    """
+    rows, cols = strip.points_map(points[:, 0], points[:, 1])
+    order = np.argsort(cols, kind="stable")
+    rows, cols = rows[order], cols[order]
+    x = np.arange(width, dtype=np.float64)
+    target = np.interp(x, cols, rows) if cols.size > 1 else np.full(width, np.nan)
+    # Distance from each column to the nearest sample column.
+    idx = np.clip(np.searchsorted(cols, x), 1, max(1, cols.size - 1))
+    near = np.minimum(np.abs(cols[idx - 1] - x), np.abs(cols[np.minimum(idx, cols.size - 1)] - x)) \
+        if cols.size > 1 else np.full(width, np.inf)
+    valid = (near <= 2.0) & (x >= cols.min() if cols.size else False) & (x <= cols.max() if cols.size else False)
+    return target, valid
+
+
+def _leads_by_row(gt: dict, geo: PageGeometry, image_shape) -> list[np.ndarray]:
+    """Ground-truth points (level-page coordinates) of each detected page row."""
+    h, w = image_shape[:2]
+    rotation = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), geo.angle_deg, 1.0)
+    by_row: list[list[np.ndarray]] = [[] for _ in geo.page.row_y]
+    for lead in gt["leads"]:
+        pts = plotted_pixels_array(lead)
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if pts.shape[0] < 2:
+            continue
+        xy = np.c_[pts[:, 1], pts[:, 0], np.ones(len(pts))] @ rotation.T   # (col, row) after levelling
+        level = np.c_[xy[:, 1], xy[:, 0]]
+        row = int(np.argmin(np.abs(geo.page.row_y - np.median(level[:, 0]))))
+        by_row[row].append(level)
+    return [np.concatenate(p) if p else np.empty((0, 2)) for p in by_row]
+
+
+def _target_plausible(target: np.ndarray, valid: np.ndarray, height: int) -> bool:
+    """A row's truth is usable when most of it lies in the strip, around its middle.
+
+    A missed or extra row in the detected layout assigns a lead to the wrong
+    strip; its truth then sits far from the strip's centre.
+    """
+    if valid.mean() < 0.5:
+        return False
+    t = target[valid]
+    inside = ((t >= 0) & (t <= height - 1)).mean()
+    return inside > 0.9 and abs(np.median(t) - (height - 1) / 2) < 0.2 * height
+
+
+class StripDataset(Dataset):
+    """Pages rendered on the fly, cut into canonical strips with their true rows.
+
+    ``__getitem__(i)`` is deterministic for a given ``i`` and ``seed`` and
+    returns ``image`` (crops, 3, STRIP_HEIGHT, crop_width) float in [0, 1],
+    ``target`` (crops, crop_width) float rows and ``valid`` (crops, crop_width) bool.
+    """
+
+    def __init__(self, record_paths: list[str], config: StripDataConfig = StripDataConfig(), *,
+                 length: int = 100_000, seed: int = 0):
+        if not record_paths:
+            raise ValueError("StripDataset: no records given")
+        self.records = list(record_paths)
+        self.config = config
+        self.length = length
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i: int) -> dict:
+        for attempt in range(self.config.max_tries):
+            rng = np.random.default_rng([self.seed, i, attempt])
+            item = self._page_crops(rng)
+            if item is not None:
+                return item
+        raise RuntimeError(f"StripDataset: no readable page after {self.config.max_tries} draws for item {i}")
+
+    def _page_crops(self, rng: np.random.Generator) -> dict | None:
+        cfg = self.config
+        signal, fs, names = _record(self.records[rng.integers(len(self.records))])
+        window = int(round(10 * fs))
+        start = int(rng.integers(0, max(1, signal.shape[0] - window + 1)))
+        page = page_render(signal, fs, list(names), layout=str(rng.choice(cfg.layouts)),
+                           dpi=int(rng.choice(cfg.dpis)), preset=str(rng.choice(cfg.presets)),
+                           seed=rng, start_sample=start)
+        try:
+            geo = page_geometry(page.image)
+        except ValueError:
+            return None
+        points = _leads_by_row(page.ground_truth, geo, page.image.shape)
+        strips = [strip_extract(geo.level, y, geo.page.x_start, geo.page.x_end, geo.px_per_mm)
+                  for y in geo.page.row_y]
+        truths = [strip_target(st, pts, st.image.shape[1]) for st, pts in zip(strips, points)]
+        usable = [k for k, (t, v) in enumerate(truths) if _target_plausible(t, v, strips[k].image.shape[0])]
+        if not usable:
+            return None
+        images, targets, valids = [], [], []
+        for _ in range(cfg.crops):
+            k = usable[int(rng.integers(len(usable)))]
+            strip, (target, valid) = strips[k], truths[k]
+            width = strip.image.shape[1]
+            c0 = int(rng.integers(0, max(1, width - cfg.crop_width + 1)))
+            part = slice(c0, c0 + cfg.crop_width)
+            n = strip.image[:, part].shape[1]
+            crop = np.full((strip.image.shape[0], cfg.crop_width, 3), 255, np.uint8)
+            crop[:, :n] = strip.image[:, part]
+            t = np.zeros(cfg.crop_width)
+            v = np.zeros(cfg.crop_width, bool)
+            t[:n] = np.nan_to_num(target[part])
+            v[:n] = valid[part]
+            images.append(crop)
+            targets.append(t)
+            valids.append(v)
+        return {"image": torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div_(255.0),
+                "target": torch.from_numpy(np.stack(targets)).float(),
+                "valid": torch.from_numpy(np.stack(valids))}

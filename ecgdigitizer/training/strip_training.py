@@ -1,0 +1,101 @@
+"""Train the image model on pages rendered on the fly from WFDB records.
+
+Usage::
+
+    python -m ecgdigitizer.training.strip_training --records ../shared/data/records --model model -v
+    python -m ecgdigitizer.training.strip_training --records ... --model model --set max_minutes=45
+    torchrun --nproc_per_node=4 -m ecgdigitizer.training.strip_training --records ... --model model
+
+The records named in ``signal_data.HELD_OUT_RECORDS`` (the benchmark's) are
+left out; 10 % of the rest (a seeded draw) validate. Weights go to
+``<model>/strip_model.pt``, checkpoints to ``<model>/checkpoints/strip_model/``;
+a second run with the same folder resumes from the last checkpoint.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+
+import torch
+
+from ..models.strip_model import STRIP_MODEL_FILE, StripModel, StripModelConfig, strip_model_save
+from ..records import records_find
+from .config import TRAIN_GPU, TrainConfig, config_override, config_preset
+from .loop import TrainResult, train_loop
+from .signal_data import records_split
+from .strip_data import StripDataConfig, StripDataset
+
+__all__ = ["strip_model_train", "strip_config_preset", "STRIP_TRAIN_CPU", "STRIP_TRAIN_GPU"]
+
+logger = logging.getLogger(__name__)
+
+# One item is a page of 12 crops, so batches are small in items. Rendering and
+# reading a page costs about as much as a training step on it, so one data
+# worker keeps the step busy on a 2-core machine.
+STRIP_TRAIN_CPU = TrainConfig(batch_size=2, max_steps=6000, max_minutes=45.0, learning_rate=2e-3,
+                              warmup_steps=100, eval_every=200, eval_batches=6, patience=0,
+                              num_workers=1, num_threads=1, log_every=25)
+STRIP_TRAIN_GPU = dataclasses.replace(TRAIN_GPU, batch_size=16, max_steps=20000, eval_every=500)
+VAL_PAGES = 64
+
+
+def strip_config_preset(device: str = "auto") -> TrainConfig:
+    """``STRIP_TRAIN_GPU`` when ``device`` is CUDA (or "auto" and CUDA is present), else ``STRIP_TRAIN_CPU``."""
+    return STRIP_TRAIN_GPU if config_preset(device) is TRAIN_GPU else STRIP_TRAIN_CPU
+
+
+def strip_model_train(record_paths: list[str], model_dir: str, config: TrainConfig = STRIP_TRAIN_CPU,
+                      verbose: bool = False, *, model_config: StripModelConfig = StripModelConfig(),
+                      data_config: StripDataConfig = StripDataConfig(), resume: bool = True
+                      ) -> tuple[StripModel, TrainResult]:
+    """Train the image model and write it to ``model_dir/strip_model.pt``.
+
+    Returns the model (best validation weights, CPU, eval mode) and the loop's result.
+    """
+    train_paths, val_paths = records_split(record_paths, seed=config.seed)
+    logger.info("image model: %d training and %d validation records", len(train_paths), len(val_paths))
+    train_data = StripDataset(train_paths, data_config, length=config.max_steps * config.batch_size,
+                              seed=config.seed)
+    val_data = StripDataset(val_paths, data_config, length=VAL_PAGES, seed=config.seed + 1) \
+        if val_paths else None
+    torch.manual_seed(config.seed)
+    model = StripModel(model_config)
+    logger.info("image model: %.3f M parameters", model.num_params() / 1e6)
+    result = train_loop(model, train_data, val_data, config,
+                        checkpoint_dir=os.path.join(model_dir, "checkpoints", "strip_model"), resume=resume)
+    model.cpu().eval()
+    if int(os.environ.get("RANK", "0")) == 0:
+        strip_model_save(os.path.join(model_dir, STRIP_MODEL_FILE), model)
+        logger.info("image model: best validation loss %.4g; weights in %s", result.best_val_loss,
+                    os.path.join(model_dir, STRIP_MODEL_FILE))
+    return model, result
+
+
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Train the image model on pages rendered from WFDB records.")
+    parser.add_argument("--records", required=True, help="folder of WFDB records (searched recursively)")
+    parser.add_argument("--model", required=True, help="output folder for strip_model.pt and checkpoints")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override a TrainConfig field, e.g. --set max_minutes=30")
+    parser.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser
+
+
+def run(args: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s: %(message)s")
+    config = strip_config_preset("auto")
+    config = config_override(config, os.environ, prefix_only=True)
+    config = config_override(config, dict(item.split("=", 1) for item in args.set))
+    paths = [os.path.join(args.records, r) for r in records_find(args.records)]
+    if not paths:
+        raise FileNotFoundError(f"{args.records}: no WFDB records found")
+    strip_model_train(paths, args.model, config, args.verbose, resume=not args.no_resume)
+
+
+if __name__ == "__main__":
+    run(get_parser().parse_args(sys.argv[1:]))

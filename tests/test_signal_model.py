@@ -1,0 +1,105 @@
+"""Signal model and its classical prior: shapes, loss, the identity start, learning, lead relations."""
+import numpy as np
+import pytest
+import torch
+
+from ecgdigitizer.layouts import STANDARD_LEADS
+from ecgdigitizer.models import SignalModel, SignalModelConfig, beats_detect, signal_prior_fill
+from ecgdigitizer.models.signal_prior import LIMB_BASIS
+from ecgdigitizer.training.signal_data import layout_mask
+
+TINY = SignalModelConfig(widths=(16, 16, 32), kernel_size=5, attn_layers=1, attn_heads=2)
+FS = 100.0
+
+
+def synthetic_record(T=1000, fs=FS, rr=0.8, seed=0):
+    """(12, T) mV: Gaussian 'QRS' and 'T' bumps every ``rr`` s; limb leads obey the identities."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(T) / fs
+    beats = np.arange(0.3, T / fs, rr)
+    def wave(amps):
+        qrs = sum(np.exp(-0.5 * ((t - b) / 0.02) ** 2) for b in beats)
+        tw = sum(np.exp(-0.5 * ((t - b - 0.3) / 0.06) ** 2) for b in beats)
+        return amps[0] * qrs + amps[1] * tw
+    plane = np.stack([wave(rng.uniform(0.3, 1.5, 2)), wave(rng.uniform(0.3, 1.5, 2))])  # I, II
+    limb = LIMB_BASIS @ plane                                                           # (6, T)
+    chest = np.stack([wave(rng.uniform(-1.5, 1.5, 2)) for _ in range(6)])
+    return np.concatenate([limb, chest]).astype(np.float32), beats
+
+
+def batch(B=2, T=1000, layout="3x4+1"):
+    records = [synthetic_record(T, seed=i)[0] for i in range(B)]
+    mask = np.stack([layout_mask(layout, T)] * B)
+    values = np.where(mask, np.stack(records), 0.0)
+    priors = [signal_prior_fill(v, m, FS) for v, m in zip(values, mask)]
+    f = lambda a: torch.tensor(np.asarray(a), dtype=torch.float32)
+    return dict(values=f(values), mask=f(mask), confidence=f(mask), target=f(records),
+                prior=f([p for p, _ in priors]), prior_mask=f([k for _, k in priors]))
+
+
+def test_forward_shapes_and_loss():
+    torch.manual_seed(0)
+    model = SignalModel(TINY)
+    b = batch()
+    out, loss = model(**b)
+    assert out.shape == (2, 12, 1000)
+    assert loss.ndim == 0 and torch.isfinite(loss)
+    out2, loss2 = model(b["values"], b["mask"], b["confidence"])  # no target, prior computed inside
+    assert loss2 is None
+    torch.testing.assert_close(out2, out)
+
+
+def test_untrained_model_returns_the_prior():
+    model = SignalModel(TINY)
+    b = batch()
+    out, _ = model(**b)
+    base = torch.where(b["prior_mask"] > 0, b["prior"], b["values"])
+    torch.testing.assert_close(out, base)
+
+
+def test_length_must_be_a_multiple_of_the_stride():
+    with pytest.raises(AssertionError, match="multiple of 4"):
+        SignalModel(TINY)(**batch(T=999))
+
+
+def test_a_few_steps_reduce_the_loss():
+    torch.manual_seed(0)
+    model = SignalModel(TINY)
+    b = batch()
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(15):
+        _, loss = model(**b)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0], f"loss went {losses[0]:.4g} -> {losses[-1]:.4g}"
+
+
+def test_prior_limb_relations_are_exact():
+    x, _ = synthetic_record()
+    mask = np.zeros_like(x, dtype=bool)
+    mask[0, :500] = mask[2, :500] = True          # I and III seen in the first half: the plane is known
+    prior, known = signal_prior_fill(x, mask, FS)
+    limb = slice(0, 6)
+    assert known[limb, :500].all()
+    np.testing.assert_allclose(prior[limb, :500], x[limb, :500], atol=1e-5)
+
+
+def test_prior_beat_copy_fills_periodic_leads():
+    x, beats = synthetic_record(rr=0.8)
+    mask = layout_mask("3x4+1", x.shape[1])
+    prior, known = signal_prior_fill(x, mask, FS)
+    found = beats_detect(np.where(mask, x, 0), mask, FS)
+    assert len(found) == len(beats), f"found beats at {found}, made them at {beats * FS}"
+    v1 = STANDARD_LEADS.index("V1")
+    err = np.abs(prior[v1] - x[v1])[known[v1]]
+    assert known[v1].mean() > 0.9 and err.max() < 0.05, f"coverage {known[v1].mean():.2f}, max error {err.max():.3f}"
+
+
+def test_prior_of_nothing_is_empty():
+    prior, known = signal_prior_fill(np.zeros((12, 200)), np.zeros((12, 200), bool), FS)
+    assert not known.any() and not prior.any()
+    with pytest.raises(ValueError, match=r"\(12, T\)"):
+        signal_prior_fill(np.zeros((11, 200)), np.zeros((11, 200), bool), FS)

@@ -1,0 +1,137 @@
+"""The generic training loop and its config: schedule, overrides, learning, checkpoints, exact resume."""
+import dataclasses
+import os
+from dataclasses import dataclass
+
+import pytest
+import torch
+from torch.utils.data import Dataset
+
+from ecgdigitizer.training import (TRAIN_CPU, StepSampler, TrainConfig, checkpoint_load, config_override, lr_at,
+                                   train_loop)
+
+
+# ----------------------------------------------------------------- a tiny problem
+
+@dataclass(frozen=True)
+class LinearConfig:
+    inputs: int = 4
+
+
+class Linear(torch.nn.Module):
+    def __init__(self, config=LinearConfig()):
+        super().__init__()
+        self.config = config
+        self.net = torch.nn.Sequential(torch.nn.Linear(config.inputs, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
+
+    def forward(self, x, target=None):
+        y = self.net(x)[:, 0]
+        return y, None if target is None else torch.mean((y - target) ** 2)
+
+
+class Points(Dataset):
+    """y = x . w + 0.5; item ``i`` is a pure function of ``(seed, i)``. Raises at call ``fail_at`` (a crash)."""
+
+    def __init__(self, n, seed=0, fail_at=None):
+        self.n, self.seed, self.fail_at, self.calls = n, seed, fail_at, 0
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        self.calls += 1
+        if self.fail_at is not None and self.calls >= self.fail_at:
+            raise RuntimeError("simulated crash")
+        g = torch.Generator().manual_seed(self.seed * 100_000 + i)
+        x = torch.randn(4, generator=g)
+        return {"x": x, "target": x @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 0.5}
+
+
+def config(**changes):
+    base = TrainConfig(batch_size=8, max_steps=12, learning_rate=1e-2, min_learning_rate=1e-3, warmup_steps=2,
+                       eval_every=4, eval_batches=2, patience=0, num_workers=0, device="cpu", log_every=4)
+    return dataclasses.replace(base, **changes)
+
+
+def train(tmp, cfg, data=None, resume=True):
+    torch.manual_seed(0)
+    model = Linear()
+    result = train_loop(model, data or Points(256), Points(64, seed=1), cfg, checkpoint_dir=str(tmp), resume=resume)
+    return model, result
+
+
+# ----------------------------------------------------------------- tests
+
+def test_lr_schedule_is_a_function_of_the_step():
+    cfg = config(max_steps=100, warmup_steps=10, learning_rate=1.0, min_learning_rate=0.1)
+    assert lr_at(0, cfg) == pytest.approx(0.1)
+    assert lr_at(9, cfg) == pytest.approx(1.0)
+    assert lr_at(10, cfg) == pytest.approx(1.0)
+    assert lr_at(55, cfg) == pytest.approx(0.55)
+    assert lr_at(100, cfg) == pytest.approx(0.1) and lr_at(1000, cfg) == pytest.approx(0.1)
+
+
+def test_config_override_from_flags_and_environment():
+    cfg = config_override(TRAIN_CPU, {"max_steps": "200", "LEARNING_RATE": 1e-3, "betas": "0.8,0.9",
+                                      "device": None})
+    assert (cfg.max_steps, cfg.learning_rate, cfg.betas, cfg.device) == (200, 1e-3, (0.8, 0.9), TRAIN_CPU.device)
+    env = {"ECGDIG_BATCH_SIZE": "3", "ECGDIG_NOT_A_FIELD": "1", "PATH": "/bin", "ECGDIG_MAX_MINUTES": "2.5"}
+    cfg = config_override(TRAIN_CPU, env, prefix_only=True)
+    assert (cfg.batch_size, cfg.max_minutes, cfg.num_workers) == (3, 2.5, TRAIN_CPU.num_workers)
+    with pytest.raises(ValueError, match="not_a_field"):
+        config_override(TRAIN_CPU, {"not_a_field": 1})
+    with pytest.raises(ValueError, match="batch_size='many'"):
+        config_override(TRAIN_CPU, {"batch_size": "many"})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TRAIN_CPU.max_steps = 1
+
+
+def test_step_sampler_resumes_and_shards():
+    full = StepSampler(10, seed=3)
+    stream = [i for _, i in zip(range(25), full)]
+    assert sorted(stream[:10]) == list(range(10)) and stream[:10] != stream[10:20]
+    later = [i for _, i in zip(range(12), StepSampler(10, seed=3, start=13))]
+    assert later == stream[13:25]
+    ranks = [[i for _, i in zip(range(5), StepSampler(10, seed=3, rank=r, world=2))] for r in (0, 1)]
+    assert ranks[0] == stream[0:10:2] and ranks[1] == stream[1:10:2]
+
+
+def test_training_reduces_validation_loss(tmp_path):
+    _, result = train(tmp_path, config(max_steps=40, eval_every=8, learning_rate=5e-2, min_learning_rate=5e-3))
+    losses = [h["val_loss"] for h in result.history]
+    assert losses[-1] < 0.5 * losses[0], f"validation loss went {losses}"
+    ckpt = checkpoint_load(str(tmp_path / "last.pt"))
+    assert ckpt["step"] == 40 and ckpt["config"]["max_steps"] == 40 and ckpt["model_config"] == {"inputs": 4}
+    assert os.path.isfile(tmp_path / "best.pt")
+
+
+def test_resume_after_a_crash_gives_the_same_model(tmp_path):
+    straight, _ = train(tmp_path / "a", config())
+    cfg = config()
+    with pytest.raises(RuntimeError, match="simulated crash"):   # dies in step 7, after the checkpoint at step 4
+        train(tmp_path / "b", cfg, data=Points(256, fail_at=6 * cfg.batch_size + 1))
+    assert checkpoint_load(str(tmp_path / "b" / "last.pt"))["step"] == 4
+    resumed, result = train(tmp_path / "b", cfg)
+    assert result.step == 12
+    for (k, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=k)
+
+
+def test_no_resume_starts_afresh(tmp_path):
+    train(tmp_path, config(max_steps=4))
+    _, result = train(tmp_path, config(max_steps=4), resume=False)
+    assert [h["step"] for h in result.history] == [4]
+
+
+def test_early_stopping(tmp_path):
+    # a learning rate of 0 never improves after the first evaluation
+    _, result = train(tmp_path, config(max_steps=100, eval_every=2, patience=2, learning_rate=0.0,
+                                       min_learning_rate=0.0))
+    assert result.stopped_early and result.step == 6
+
+
+def test_cpu_training_is_deterministic(tmp_path):
+    a, _ = train(tmp_path / "a", config())
+    b, _ = train(tmp_path / "b", config())
+    for (k, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        torch.testing.assert_close(x, y, rtol=0, atol=0, msg=k)
