@@ -134,7 +134,7 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
         confidence_rows = [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
     else:
         guides, confidence_rows = _rows_learned(geo, strip_model)     # where the model sees the trace
-        rows = _rows_guided(_rows_trace(geo.ink, page, guides), guides, confidence_rows)
+        rows = _rows_guided(_rows_trace(geo.ink, page, guides, confidence_rows), guides, confidence_rows)
     x_start, x_end, px_per_mm = page.x_start, page.x_end, geo.px_per_mm
     samples = page_samples(fs)
     leads = leads_cut(rows, page.layout, x_start, x_end, samples)     # rows -> lead windows
@@ -203,8 +203,8 @@ def _autocast(device: torch.device):
     return torch.autocast("cpu", enabled=False)
 
 
-def _rows_trace(mask: np.ndarray, page: PageLayout, guides: list[np.ndarray] | None = None
-                ) -> list[np.ndarray]:
+def _rows_trace(mask: np.ndarray, page: PageLayout, guides: list[np.ndarray] | None = None,
+                guide_confidences: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """Trace every page row over the time axis.
 
     Each row is searched from 85 % of the way up to the row above to 85 % of
@@ -222,7 +222,9 @@ def _rows_trace(mask: np.ndarray, page: PageLayout, guides: list[np.ndarray] | N
         r0, r1 = max(0, int(top)), min(mask.shape[0], int(bottom) + 1)
         strip = mask[r0:r1, x0:x1]
         guide = None if guides is None else guides[i][:strip.shape[1]] - r0
-        trace = trace_extract(strip, y - r0, px_per_mm=page.px_per_mm, guide=guide) + r0
+        confidence = None if guide_confidences is None else guide_confidences[i][:strip.shape[1]]
+        trace = trace_extract(strip, y - r0, px_per_mm=page.px_per_mm, guide=guide,
+                              guide_confidence=confidence) + r0
         traces.append(_edges_blank(trace, len(page.layout.row_leads(i)), page.px_per_mm))
     return traces
 

@@ -48,7 +48,8 @@ def runs_find(mask: np.ndarray) -> Runs:
 
 def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
                   baseline_weight: float = 0.05, guide: np.ndarray | None = None,
-                  guide_weight: float = 1.0, guide_tolerance_mm: float = 1.0) -> np.ndarray:
+                  guide_confidence: np.ndarray | None = None, guide_weight: float = 1.0,
+                  guide_tolerance_mm: float = 1.0) -> np.ndarray:
     """The trace's row (px, strip coordinates) in every column of a strip.
 
     Parameters
@@ -64,7 +65,10 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     guide : (W,) float ndarray, optional
         Where another estimate (the image model) puts the trace, per column
         (NaN: no opinion). Runs farther than ``guide_tolerance_mm`` from it
-        cost ``guide_weight`` per further millimetre.
+        cost ``guide_weight`` times ``guide_confidence`` per further millimetre.
+    guide_confidence : (W,) float ndarray, optional
+        The guide's confidence in [0, 1] per column (1 when omitted): an
+        unsure model barely steers.
 
     Returns
     -------
@@ -77,8 +81,11 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     if runs.column.size == 0:
         return out
     bounds = np.searchsorted(runs.column, np.arange(width + 1))
-    node_cost = _node_cost(runs, baseline_row, px_per_mm, baseline_weight, guide, guide_weight,
-                           guide_tolerance_mm)
+    weight = None
+    if guide is not None:
+        confidence = np.ones(width) if guide_confidence is None else np.nan_to_num(guide_confidence)
+        weight = guide_weight * confidence
+    node_cost = _node_cost(runs, baseline_row, px_per_mm, baseline_weight, guide, weight, guide_tolerance_mm)
     path = _path_choose(runs, bounds, node_cost, px_per_mm)
     tops = np.full(width, np.nan)
     bottoms = np.full(width, np.nan)
@@ -88,7 +95,8 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
 
 
 def _node_cost(runs: Runs, baseline_row: float, px_per_mm: float, baseline_weight: float,
-               guide: np.ndarray | None, guide_weight: float, guide_tolerance_mm: float) -> np.ndarray:
+               guide: np.ndarray | None, guide_weight: np.ndarray | None,
+               guide_tolerance_mm: float) -> np.ndarray:
     """Cost of each run: distance from the baseline, and from the guide beyond its tolerance."""
     centre = (runs.top + runs.bottom) / 2.0
     cost = baseline_weight * np.abs(centre - baseline_row) / px_per_mm
@@ -96,7 +104,7 @@ def _node_cost(runs: Runs, baseline_row: float, px_per_mm: float, baseline_weigh
         g = guide[runs.column]
         # Distance from the guide to the run's extent (0 when the run spans it).
         off = np.maximum(0.0, np.maximum(runs.top - g, g - runs.bottom)) / px_per_mm
-        cost += np.where(np.isfinite(g), guide_weight * np.maximum(0.0, off - guide_tolerance_mm), 0.0)
+        cost += np.where(np.isfinite(g), guide_weight[runs.column] * np.maximum(0.0, off - guide_tolerance_mm), 0.0)
     return cost
 
 

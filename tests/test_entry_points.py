@@ -1,9 +1,12 @@
 """The three command lines end to end, on small folders the tests make.
 
-train_model.py trains a few steps on two real records, run_model.py
-digitizes an eik-dev page plus five broken records, evaluate_model.py scores
-the result. Bad input must be named in the error and, with -f, not stop the run.
+train_model.py trains a few steps on a folder of WFDB records and on a
+challenge folder the renderer makes (images with JSON ground truth);
+run_model.py digitizes an eik-dev page plus five broken records with the
+trained model; evaluate_model.py scores the result. Bad input must be named
+in the error and, with -f, not stop the run.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -38,23 +41,47 @@ def _bad_records(folder):
     shutil.copy(os.path.join(folder, f"{GOOD}-0.png"), os.path.join(folder, "bad_zero_samples-0.png"))
 
 
+TINY_TRAINING = {"ECGDIG_MAX_STEPS": "2", "ECGDIG_EVAL_EVERY": "2", "ECGDIG_BATCH_SIZE": "2",
+                 "ECGDIG_NUM_WORKERS": "0", "ECGDIG_EVAL_BATCHES": "1"}
+
+
+def _records_folder(folder) -> str:
+    """Three real records that are not among the benchmark's held-out ones."""
+    os.makedirs(folder, exist_ok=True)
+    for rec in ("ptbxl/00003_hr", "georgia/E00005", "ludb/ludb_001"):
+        for ext in (".hea", ".dat"):
+            shutil.copy(os.path.join(SHARED_DATA, "records", rec + ext), folder)
+    return str(folder)
+
+
 @pytest.fixture(scope="module")
 def trained_model(tmp_path_factory):
-    data = tmp_path_factory.mktemp("train")
-    for rec in ("ptbxl/00001_hr", "georgia/E00004"):
-        for ext in (".hea", ".dat"):
-            shutil.copy(os.path.join(SHARED_DATA, "records", rec + ext), data)
+    data = _records_folder(tmp_path_factory.mktemp("train"))
     model = str(tmp_path_factory.mktemp("model"))
-    env = {"ECGDIG_MAX_STEPS": "3", "ECGDIG_EVAL_EVERY": "2", "ECGDIG_BATCH_SIZE": "2",
-           "ECGDIG_NUM_WORKERS": "0", "ECGDIG_EVAL_BATCHES": "1"}
-    result = _cli("train_model.py", "-d", str(data), "-m", model, env=env)
+    result = _cli("train_model.py", "-d", data, "-m", model, env=TINY_TRAINING)
     assert result.returncode == 0, result.stderr[-2000:]
     return model
 
 
 def test_train_model_writes_a_loadable_model(trained_model):
-    assert os.path.isfile(os.path.join(trained_model, "digitizer.json"))
-    assert os.path.isfile(os.path.join(trained_model, "signal_model.pt"))
+    config = json.load(open(os.path.join(trained_model, "digitizer.json")))
+    assert config["method"] == "learned"
+    for name in (config["signal_model"], config["strip_model"]):
+        assert os.path.isfile(os.path.join(trained_model, name))
+
+
+def test_train_model_on_a_rendered_challenge_folder(tmp_path):
+    records = _records_folder(tmp_path / "records")
+    result = _cli("-m", "ecgdigitizer.render", records, str(tmp_path / "pages"), "--preset", "clean",
+                  "--dpi", "100", "-q")
+    assert result.returncode == 0, result.stderr[-2000:]
+    full = tmp_path / "pages" / "full"
+    assert len(list(full.glob("*.json"))) == 3  # images with ECG-Image-Kit ground truth
+    model = tmp_path / "model"
+    result = _cli("train_model.py", "-d", str(full), "-m", str(model), "-v", env=TINY_TRAINING)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3 pages with JSON" in result.stderr
+    assert (model / "strip_model.pt").is_file() and (model / "digitizer.json").is_file()
 
 
 def test_run_model_allow_failures_then_evaluate(eik_dev, trained_model, tmp_path):

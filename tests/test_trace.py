@@ -52,3 +52,13 @@ def test_columns_without_ink_are_nan():
     mask[10:12, 7:] = True
     got = trace_extract(mask, 10.0, px_per_mm=4.0)
     assert np.isnan(got[4:7]).all() and np.isfinite(got[:4]).all() and np.isfinite(got[7:]).all()
+
+
+def test_a_confident_guide_picks_the_right_trace_and_an_unsure_one_does_not():
+    mask = np.zeros((100, 200), bool)
+    mask[30:32, :] = True   # the lead's own trace, far from the baseline prior
+    mask[60:62, :] = True   # a neighbour's trace right on the prior
+    guide = np.full(200, 30.5)
+    sure = trace_extract(mask, 60.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(200, 0.9))
+    unsure = trace_extract(mask, 60.0, px_per_mm=4.0, guide=guide, guide_confidence=np.zeros(200))
+    assert np.allclose(sure, 30.5) and np.allclose(unsure, 60.5)

@@ -10,7 +10,8 @@ strip column. ``crops`` random crops of ``crop_width`` columns are drawn from
 the page's rows.
 
 Pages on which the geometry fails are redrawn with the next seed (up to
-``max_tries``), so a hard preset only costs time.
+``max_tries``), so a hard preset only costs time. ``SidecarStripDataset``
+does the same with pages that come with ECG-Image-Kit JSON files.
 """
 from __future__ import annotations
 
@@ -24,10 +25,11 @@ from torch.utils.data import Dataset
 
 from ..digitize import PageGeometry, page_geometry
 from ..records import signal_load
-from ..render import page_render, plotted_pixels_array
-from ..strips import Strip, strip_extract
+from ..image_io import image_load
+from ..render import ground_truth_read, page_render, plotted_pixels_array
+from ..strips import STRIP_HEIGHT, Strip, strip_extract
 
-__all__ = ["StripDataConfig", "StripDataset", "strip_target"]
+__all__ = ["StripDataConfig", "StripDataset", "SidecarStripDataset", "page_crops", "strip_target"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,50 @@ def _target_plausible(target: np.ndarray, valid: np.ndarray, height: int) -> boo
     return inside > 0.9 and abs(np.median(t) - (height - 1) / 2) < 0.2 * height
 
 
+def page_crops(image: np.ndarray, ground_truth: dict, rng: np.random.Generator,
+               config: StripDataConfig) -> dict | None:
+    """``config.crops`` training crops from one page and its ground truth, or None.
+
+    The page is read by ``page_geometry`` as at run time; None when that
+    fails or no row's truth is plausible.
+    """
+    try:
+        geo = page_geometry(image)
+    except ValueError:
+        return None
+    points = _leads_by_row(ground_truth, geo, image.shape)
+    strips = [strip_extract(geo.level, y, geo.page.x_start, geo.page.x_end, geo.px_per_mm)
+              for y in geo.page.row_y]
+    truths = [strip_target(st, pts, st.image.shape[1]) for st, pts in zip(strips, points)]
+    usable = [k for k, (t, v) in enumerate(truths) if _target_plausible(t, v, strips[k].image.shape[0])]
+    if not usable:
+        return None
+    width = config.crop_width
+    images, targets, valids = [], [], []
+    for _ in range(config.crops):
+        k = usable[int(rng.integers(len(usable)))]
+        strip, (target, valid) = strips[k], truths[k]
+        c0 = int(rng.integers(0, max(1, strip.image.shape[1] - width + 1)))
+        part = slice(c0, c0 + width)
+        n = strip.image[:, part].shape[1]
+        crop = np.full((strip.image.shape[0], width, 3), 255, np.uint8)
+        crop[:, :n] = strip.image[:, part]
+        t = np.zeros(width)
+        v = np.zeros(width, bool)
+        t[:n] = np.nan_to_num(target[part])
+        v[:n] = valid[part]
+        images.append(crop)
+        targets.append(t)
+        valids.append(v)
+    return _item(np.stack(images), np.stack(targets), np.stack(valids))
+
+
+def _item(images: np.ndarray, targets: np.ndarray, valids: np.ndarray) -> dict:
+    return {"image": torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(255.0),
+            "target": torch.from_numpy(targets).float(),
+            "valid": torch.from_numpy(valids)}
+
+
 class StripDataset(Dataset):
     """Pages rendered on the fly, cut into canonical strips with their true rows.
 
@@ -119,49 +165,47 @@ class StripDataset(Dataset):
         return self.length
 
     def __getitem__(self, i: int) -> dict:
-        for attempt in range(self.config.max_tries):
+        cfg = self.config
+        for attempt in range(cfg.max_tries):
             rng = np.random.default_rng([self.seed, i, attempt])
-            item = self._page_crops(rng)
+            signal, fs, names = _record(self.records[rng.integers(len(self.records))])
+            window = int(round(10 * fs))
+            start = int(rng.integers(0, max(1, signal.shape[0] - window + 1)))
+            page = page_render(signal, fs, list(names), layout=str(rng.choice(cfg.layouts)),
+                               dpi=int(rng.choice(cfg.dpis)), preset=str(rng.choice(cfg.presets)),
+                               seed=rng, start_sample=start)
+            item = page_crops(page.image, page.ground_truth, rng, cfg)
             if item is not None:
                 return item
-        raise RuntimeError(f"StripDataset: no readable page after {self.config.max_tries} draws for item {i}")
+        raise RuntimeError(f"StripDataset: no readable page after {cfg.max_tries} draws for item {i}")
 
-    def _page_crops(self, rng: np.random.Generator) -> dict | None:
+
+class SidecarStripDataset(Dataset):
+    """Pages that come with ECG-Image-Kit JSON ground truth (a challenge training folder).
+
+    Item ``i`` is page ``i % len(pages)`` with crops drawn from ``(seed, i)``.
+    A page whose geometry cannot be read gives an item with no valid column,
+    which adds nothing to the loss.
+    """
+
+    def __init__(self, pages: list[tuple[str, str]], config: StripDataConfig = StripDataConfig(), *,
+                 length: int | None = None, seed: int = 0):
+        if not pages:
+            raise ValueError("SidecarStripDataset: no (image, JSON) pairs given")
+        self.pages = list(pages)
+        self.config = config
+        self.length = length or len(self.pages)
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i: int) -> dict:
+        image_path, json_path = self.pages[i % len(self.pages)]
+        rng = np.random.default_rng([self.seed, i])
+        item = page_crops(image_load(image_path), ground_truth_read(json_path), rng, self.config)
+        if item is not None:
+            return item
         cfg = self.config
-        signal, fs, names = _record(self.records[rng.integers(len(self.records))])
-        window = int(round(10 * fs))
-        start = int(rng.integers(0, max(1, signal.shape[0] - window + 1)))
-        page = page_render(signal, fs, list(names), layout=str(rng.choice(cfg.layouts)),
-                           dpi=int(rng.choice(cfg.dpis)), preset=str(rng.choice(cfg.presets)),
-                           seed=rng, start_sample=start)
-        try:
-            geo = page_geometry(page.image)
-        except ValueError:
-            return None
-        points = _leads_by_row(page.ground_truth, geo, page.image.shape)
-        strips = [strip_extract(geo.level, y, geo.page.x_start, geo.page.x_end, geo.px_per_mm)
-                  for y in geo.page.row_y]
-        truths = [strip_target(st, pts, st.image.shape[1]) for st, pts in zip(strips, points)]
-        usable = [k for k, (t, v) in enumerate(truths) if _target_plausible(t, v, strips[k].image.shape[0])]
-        if not usable:
-            return None
-        images, targets, valids = [], [], []
-        for _ in range(cfg.crops):
-            k = usable[int(rng.integers(len(usable)))]
-            strip, (target, valid) = strips[k], truths[k]
-            width = strip.image.shape[1]
-            c0 = int(rng.integers(0, max(1, width - cfg.crop_width + 1)))
-            part = slice(c0, c0 + cfg.crop_width)
-            n = strip.image[:, part].shape[1]
-            crop = np.full((strip.image.shape[0], cfg.crop_width, 3), 255, np.uint8)
-            crop[:, :n] = strip.image[:, part]
-            t = np.zeros(cfg.crop_width)
-            v = np.zeros(cfg.crop_width, bool)
-            t[:n] = np.nan_to_num(target[part])
-            v[:n] = valid[part]
-            images.append(crop)
-            targets.append(t)
-            valids.append(v)
-        return {"image": torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float().div_(255.0),
-                "target": torch.from_numpy(np.stack(targets)).float(),
-                "valid": torch.from_numpy(np.stack(valids))}
+        return _item(np.full((cfg.crops, STRIP_HEIGHT, cfg.crop_width, 3), 255, np.uint8),
+                     np.zeros((cfg.crops, cfg.crop_width)), np.zeros((cfg.crops, cfg.crop_width), bool))

@@ -20,13 +20,14 @@ import os
 import sys
 
 import torch
+from torch.utils.data import ConcatDataset
 
 from ..models.strip_model import STRIP_MODEL_FILE, StripModel, StripModelConfig, strip_model_save
 from ..records import records_find
 from .config import TRAIN_GPU, TrainConfig, config_override, config_preset
 from .loop import TrainResult, train_loop
 from .signal_data import records_split
-from .strip_data import StripDataConfig, StripDataset
+from .strip_data import SidecarStripDataset, StripDataConfig, StripDataset
 
 __all__ = ["strip_model_train", "strip_config_preset", "STRIP_TRAIN_CPU", "STRIP_TRAIN_GPU"]
 
@@ -48,17 +49,30 @@ def strip_config_preset(device: str = "auto") -> TrainConfig:
 
 
 def strip_model_train(record_paths: list[str], model_dir: str, config: TrainConfig = STRIP_TRAIN_CPU,
-                      verbose: bool = False, *, model_config: StripModelConfig = StripModelConfig(),
+                      verbose: bool = False, *, sidecar_pages: list[tuple[str, str]] = (),
+                      model_config: StripModelConfig = StripModelConfig(),
                       data_config: StripDataConfig = StripDataConfig(), resume: bool = True
                       ) -> tuple[StripModel, TrainResult]:
     """Train the image model and write it to ``model_dir/strip_model.pt``.
 
+    Parameters
+    ----------
+    record_paths : list of str
+        WFDB records to render training pages from.
+    sidecar_pages : list of (image path, JSON path)
+        Pages with ECG-Image-Kit ground truth (a challenge training folder);
+        they make up about a third of the training items when given.
+
     Returns the model (best validation weights, CPU, eval mode) and the loop's result.
     """
     train_paths, val_paths = records_split(record_paths, seed=config.seed)
-    logger.info("image model: %d training and %d validation records", len(train_paths), len(val_paths))
-    train_data = StripDataset(train_paths, data_config, length=config.max_steps * config.batch_size,
-                              seed=config.seed)
+    logger.info("image model: %d training and %d validation records, %d pages with JSON ground truth",
+                len(train_paths), len(val_paths), len(sidecar_pages))
+    items = config.max_steps * config.batch_size
+    train_data = StripDataset(train_paths, data_config, length=items, seed=config.seed)
+    if sidecar_pages:
+        train_data = ConcatDataset([train_data, SidecarStripDataset(list(sidecar_pages), data_config,
+                                                                    length=items // 2, seed=config.seed)])
     val_data = StripDataset(val_paths, data_config, length=VAL_PAGES, seed=config.seed + 1) \
         if val_paths else None
     torch.manual_seed(config.seed)

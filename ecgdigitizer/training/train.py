@@ -1,10 +1,17 @@
 """``train_model.py``'s work: train every model the digitizer uses from one data folder.
 
 The folder may be a challenge folder (records with signals and page images,
-ECG-Image-Kit JSON sidecars when present) or WFDB records alone: the signal
-model learns from the signals of either. The digitizer's configuration
-(``digitizer.json``) is written last, so a model folder is usable only once
-training has finished.
+ECG-Image-Kit JSON sidecars when present) or WFDB records alone.
+
+* The signal model learns from the records' signals.
+* The image model learns from pages the project's renderer draws from those
+  signals on the fly, whose pixel ground truth is exact; when the folder's
+  own images come with ECG-Image-Kit JSON files (``<image stem>.json``),
+  those pages and their ``plotted_pixels`` are added to its training set.
+  Images without JSON are not used: their pixel targets are unknown.
+
+The digitizer's configuration (``digitizer.json``) is written last, so a
+model folder is usable only once training has finished.
 """
 from __future__ import annotations
 
@@ -12,12 +19,14 @@ import logging
 import os
 
 from ..completion import SIGNAL_MODEL_FILE
+from ..models.strip_model import STRIP_MODEL_FILE
 from ..pipeline import DigitizerConfig, digitizer_config_save
-from ..records import records_find, signal_load
+from ..records import header_load, records_find, signal_load
 from .config import config_override, config_preset
 from .signal_training import signal_model_train
+from .strip_training import strip_config_preset, strip_model_train
 
-__all__ = ["models_train", "signal_records_find"]
+__all__ = ["models_train", "signal_records_find", "sidecar_pages_find"]
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +54,35 @@ def signal_records_find(data_folder: str) -> list[str]:
     return paths
 
 
+def sidecar_pages_find(record_paths: list[str]) -> list[tuple[str, str]]:
+    """(image, JSON) pairs for the images of ``record_paths`` that have an ECG-Image-Kit JSON file."""
+    pages = []
+    for path in record_paths:
+        folder = os.path.dirname(path)
+        for name in header_load(path).image_files:
+            image = os.path.join(folder, name)
+            sidecar = os.path.splitext(image)[0] + ".json"
+            if os.path.isfile(image) and os.path.isfile(sidecar):
+                pages.append((image, sidecar))
+    return pages
+
+
 def models_train(data_folder: str, model_folder: str, *, verbose: bool = False,
                  overrides: dict | None = None) -> None:
-    """Train the signal model on ``data_folder`` and write a complete model folder.
+    """Train the signal model and the image model on ``data_folder``; write a complete model folder.
 
-    Hyper-parameters: the CPU or GPU preset of ``training.config``, then
-    ``ECGDIG_<FIELD>`` environment variables, then ``overrides``.
+    Hyper-parameters: each model's CPU or GPU preset, then ``ECGDIG_<FIELD>``
+    environment variables, then ``overrides`` (applied to both models).
     """
-    config = config_override(config_preset("auto"), os.environ, prefix_only=True)
-    config = config_override(config, overrides or {})
+    def settings(preset):
+        return config_override(config_override(preset, os.environ, prefix_only=True), overrides or {})
+
     paths = signal_records_find(data_folder)
     log.info("training the signal model on %d records of %s", len(paths), data_folder)
-    signal_model_train(paths, model_folder, config, verbose)
-    digitizer_config_save(model_folder, DigitizerConfig(signal_model=SIGNAL_MODEL_FILE))
+    signal_model_train(paths, model_folder, settings(config_preset("auto")), verbose)
+    pages = sidecar_pages_find(paths)
+    log.info("training the image model on pages drawn from %d records and %d pages with JSON",
+             len(paths), len(pages))
+    strip_model_train(paths, model_folder, settings(strip_config_preset("auto")), verbose, sidecar_pages=pages)
+    digitizer_config_save(model_folder, DigitizerConfig(method="learned", signal_model=SIGNAL_MODEL_FILE,
+                                                        strip_model=STRIP_MODEL_FILE))
