@@ -5,9 +5,11 @@ Usage: python run_model.py -d DATA -m MODEL -o OUTPUTS [-v] [-f]
 
 Command-line compatible with the PhysioNet Challenge 2024 example entry.
 Extra, optional: --method, --no-complete, --device (also settable through
-ECGDIG_METHOD, ECGDIG_COMPLETE and ECGDIG_DEVICE).
+ECGDIG_METHOD, ECGDIG_COMPLETE and ECGDIG_DEVICE), and -j/--jobs for
+several worker processes.
 """
 import argparse
+import logging
 import sys
 
 from ecgdigitizer.pipeline import digitizer_load
@@ -27,10 +29,13 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-complete", dest="complete", action="store_false", default=None,
                         help="write NaN where the page shows nothing instead of completing it")
     parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default 1)")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     if args.method or args.complete is not None or args.device:
         digitization_model = digitizer_load(args.model_folder, method=args.method, complete=args.complete,
                                             device=args.device)
@@ -41,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         summary = records_run(
             args.data_folder, args.output_folder,
             lambda record: run_models(record, digitization_model, classification_model, args.verbose),
-            allow_failures=args.allow_failures, verbose=args.verbose)
+            allow_failures=args.allow_failures, verbose=args.verbose, jobs=args.jobs)
     except (RecordError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -133,8 +133,9 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
         rows = _rows_trace(geo.ink, page)                             # one row per column
         confidence_rows = [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
     else:
-        guides, confidence_rows = _rows_learned(geo, strip_model)     # where the model sees the trace
-        rows = _rows_guided(_rows_trace(geo.ink, page, guides, confidence_rows), guides, confidence_rows)
+        guides, guide_confidence = _rows_learned(geo, strip_model)    # where the model sees the trace
+        rows, confidence_rows = _rows_guided(_rows_trace(geo.ink, page, guides, guide_confidence),
+                                             guides, guide_confidence)
     x_start, x_end, px_per_mm = page.x_start, page.x_end, geo.px_per_mm
     samples = page_samples(fs)
     leads = leads_cut(rows, page.layout, x_start, x_end, samples)     # rows -> lead windows
@@ -178,22 +179,25 @@ def _rows_learned(geo: PageGeometry, model: StripModel) -> tuple[list[np.ndarray
 
 
 def _rows_guided(rows: list[np.ndarray], guides: list[np.ndarray], confidences: list[np.ndarray], *,
-                 min_confidence: float = 0.5) -> list[np.ndarray]:
+                 min_confidence: float = 0.5) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The ink's rows, with the model's rows where no ink was found and the model is confident.
 
     The ink keeps full resolution (narrow QRS peaks that a 2 px/mm strip
     cannot show); the model already steered which ink was chosen
     (``trace_extract``'s guide), and here fills the columns where noise or a
-    faint print left no ink at all.
+    faint print left no ink at all. Returns the rows and their confidence:
+    1 where ink was read, the model's own confidence where it filled in.
     """
-    out = []
+    out_rows, out_confidence = [], []
     for r, g, c in zip(rows, guides, confidences):
         n = min(r.size, g.size)
-        r = r[:n].copy()
-        fill = ~np.isfinite(r) & (c[:n] >= min_confidence)
+        r, c = r[:n].copy(), c[:n]
+        inked = np.isfinite(r)
+        fill = ~inked & (c >= min_confidence)
         r[fill] = g[:n][fill]
-        out.append(r)
-    return out
+        out_rows.append(r)
+        out_confidence.append(np.where(inked, 1.0, np.where(fill, c, np.nan)))
+    return out_rows, out_confidence
 
 
 def _autocast(device: torch.device):

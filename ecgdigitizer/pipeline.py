@@ -108,6 +108,8 @@ class Digitizer:
         pages = [digitize_image(image_load(os.path.join(folder, name)), header.signal_names, header.fs,
                                 header.num_samples, method=self.config.method, strip_model=self.strip_model)
                  for name in header.image_files]
+        for name, page in zip(header.image_files, pages):
+            log.info("%s: %s", name, "; ".join(page.notes))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN where no page shows a lead
             signal = np.nanmean(np.stack([p.signal for p in pages]), axis=0)

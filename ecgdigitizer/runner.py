@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from .records import Header, header_load, header_parse, header_path, records_find, signal_write, text_load, text_save
@@ -86,9 +87,15 @@ def labels_append(header_text: str, labels: list[str]) -> str:
 
 
 def records_run(data_folder: str, output_folder: str, digitize: DigitizeFn, *,
-                allow_failures: bool = False, verbose: bool = False,
-                progress: bool = True) -> RunSummary:
+                allow_failures: bool = False, verbose: bool = False, progress: bool = True,
+                jobs: int = 1) -> RunSummary:
     """Digitize every record of ``data_folder`` into ``output_folder``.
+
+    Parameters
+    ----------
+    jobs : int
+        Worker processes (joblib); each gets its own copy of ``digitize``
+        (and so of the models). Records are reported in sorted order either way.
 
     Raises
     ------
@@ -101,30 +108,42 @@ def records_run(data_folder: str, output_folder: str, digitize: DigitizeFn, *,
     if not records:
         raise FileNotFoundError(f"{data_folder}: no records (.hea files) found")
     os.makedirs(output_folder, exist_ok=True)
+    pairs = [(os.path.join(data_folder, r), os.path.join(output_folder, r)) for r in records]
+    if jobs > 1:
+        results = Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(_record_attempt)(source, target, digitize) for source, target in pairs)
+    else:
+        results = (_record_attempt(source, target, digitize) for source, target in pairs)
     summary = RunSummary()
     start = time.perf_counter()
-    bar = tqdm(records, desc="digitizing", unit="record", disable=not progress)
-    for i, record in enumerate(bar):
-        source = os.path.join(data_folder, record)
-        target = os.path.join(output_folder, record)
-        t0 = time.perf_counter()
-        try:
-            _record_run(source, target, digitize)
-        except Exception as error:  # one bad record must not stop a folder of thousands
-            reason = f"{type(error).__name__}: {error}"
-            if not allow_failures:
-                raise RecordError(f"record {record} failed: {reason}") from error
-            summary.failed += 1
-            summary.failures.append((record, reason))
-            _header_only_write(source, target)
-            tqdm.write(f"{i + 1:>{len(str(len(records)))}}/{len(records)} {record}: FAILED ({reason})")
+    width = len(str(len(records)))
+    bar = tqdm(zip(records, pairs, results), total=len(records), desc="digitizing", unit="record",
+               disable=not progress)
+    for i, (record, (source, target), (error, seconds)) in enumerate(bar):
+        if error is None:
+            summary.done += 1
+            if verbose:
+                tqdm.write(f"{i + 1:>{width}}/{len(records)} {record}: {seconds:.2f} s")
             continue
-        summary.done += 1
-        if verbose:
-            tqdm.write(f"{i + 1:>{len(str(len(records)))}}/{len(records)} {record}: "
-                       f"{time.perf_counter() - t0:.2f} s")
+        reason = f"{type(error).__name__}: {error}"
+        if not allow_failures:
+            raise RecordError(f"record {record} failed: {reason}") from error
+        summary.failed += 1
+        summary.failures.append((record, reason))
+        _header_only_write(source, target)
+        tqdm.write(f"{i + 1:>{width}}/{len(records)} {record}: FAILED ({reason})")
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _record_attempt(source: str, target: str, digitize: DigitizeFn) -> tuple[Exception | None, float]:
+    """Run one record; (the error or None, seconds). One bad record must not stop a folder of thousands."""
+    t0 = time.perf_counter()
+    try:
+        _record_run(source, target, digitize)
+    except Exception as error:  # reported, with the record's name, by the caller
+        return error, time.perf_counter() - t0
+    return None, time.perf_counter() - t0
 
 
 def _record_run(source: str, target: str, digitize: DigitizeFn) -> None:

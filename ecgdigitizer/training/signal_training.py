@@ -15,7 +15,6 @@ a second run with the same folder resumes from the last checkpoint.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import sys
@@ -24,9 +23,9 @@ import torch
 
 from ..completion import SIGNAL_MODEL_FILE, signal_model_save
 from ..models.signal_model import SignalModel, SignalModelConfig
-from ..records import records_find
-from .config import TRAIN_CPU, TrainConfig, config_override, config_preset
-from .loop import TrainResult, train_loop
+from .cli import model_fit_save, records_list, train_config, train_parser
+from .config import TRAIN_CPU, TrainConfig, config_preset
+from .loop import TrainResult
 from .signal_data import SignalDataConfig, SignalWindowDataset, records_split
 
 __all__ = ["signal_model_train"]
@@ -75,48 +74,15 @@ def signal_model_train(record_paths: list[str], model_dir: str, config: TrainCon
     torch.manual_seed(config.seed)
     model = SignalModel(model_config)
     logger.info("signal model: %.2f M parameters", model.num_params() / 1e6)
-    result = train_loop(model, train_data, val_data, config,
-                        checkpoint_dir=os.path.join(model_dir, "checkpoints", "signal_model"), resume=resume)
-    model.cpu().eval()
-    if int(os.environ.get("RANK", "0")) == 0:
-        signal_model_save(os.path.join(model_dir, SIGNAL_MODEL_FILE), model)
-        logger.info("best validation loss %.5g at step %d; weights in %s", result.best_val_loss,
-                    min(result.history, key=lambda h: h["val_loss"])["step"] if result.history else 0,
-                    os.path.join(model_dir, SIGNAL_MODEL_FILE))
+    result = model_fit_save(model, train_data, val_data, config, model_dir,
+                            os.path.splitext(SIGNAL_MODEL_FILE)[0], signal_model_save, resume=resume)
     return model, result
 
 
-def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Train the signal model on WFDB records.")
-    parser.add_argument("--records", required=True, help="folder of WFDB records (searched recursively)")
-    parser.add_argument("--model", required=True, help="output folder for signal_model.pt and checkpoints")
-    parser.add_argument("--preset", choices=("auto", "cpu", "gpu"), default="auto",
-                        help="TrainConfig preset (auto: gpu when CUDA is present)")
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                        help=f"override a TrainConfig field, e.g. --set max_steps=200 "
-                             f"(fields: {', '.join(f.name for f in dataclasses.fields(TrainConfig))})")
-    parser.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    return parser
-
-
 def run(args: argparse.Namespace) -> None:
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s: %(message)s")
-    config = config_preset({"auto": "auto", "cpu": "cpu", "gpu": "cuda"}[args.preset])
-    config = config_override(config, os.environ, prefix_only=True)
-    flags = {}
-    for item in args.set:
-        if "=" not in item:
-            raise ValueError(f"--set {item!r}: expected FIELD=VALUE")
-        key, value = item.split("=", 1)
-        flags[key.strip()] = value
-    config = config_override(config, flags)
-    paths = [os.path.join(args.records, r) for r in records_find(args.records)]
-    if not paths:
-        raise FileNotFoundError(f"{args.records}: no WFDB records found")
-    signal_model_train(paths, args.model, config, args.verbose, resume=not args.no_resume)
+    config = train_config(args, config_preset)
+    signal_model_train(records_list(args.records), args.model, config, args.verbose, resume=not args.no_resume)
 
 
 if __name__ == "__main__":
-    run(get_parser().parse_args(sys.argv[1:]))
+    run(train_parser("Train the signal model on WFDB records.", SIGNAL_MODEL_FILE).parse_args(sys.argv[1:]))

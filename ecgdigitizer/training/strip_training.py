@@ -23,9 +23,9 @@ import torch
 from torch.utils.data import ConcatDataset
 
 from ..models.strip_model import STRIP_MODEL_FILE, StripModel, StripModelConfig, strip_model_save
-from ..records import records_find
-from .config import TRAIN_GPU, TrainConfig, config_override, config_preset
-from .loop import TrainResult, train_loop
+from .cli import model_fit_save, records_list, train_config, train_parser
+from .config import TRAIN_GPU, TrainConfig, config_preset
+from .loop import TrainResult
 from .signal_data import records_split
 from .strip_data import SidecarStripDataset, StripDataConfig, StripDataset
 
@@ -78,38 +78,16 @@ def strip_model_train(record_paths: list[str], model_dir: str, config: TrainConf
     torch.manual_seed(config.seed)
     model = StripModel(model_config)
     logger.info("image model: %.3f M parameters", model.num_params() / 1e6)
-    result = train_loop(model, train_data, val_data, config,
-                        checkpoint_dir=os.path.join(model_dir, "checkpoints", "strip_model"), resume=resume)
-    model.cpu().eval()
-    if int(os.environ.get("RANK", "0")) == 0:
-        strip_model_save(os.path.join(model_dir, STRIP_MODEL_FILE), model)
-        logger.info("image model: best validation loss %.4g; weights in %s", result.best_val_loss,
-                    os.path.join(model_dir, STRIP_MODEL_FILE))
+    result = model_fit_save(model, train_data, val_data, config, model_dir,
+                            os.path.splitext(STRIP_MODEL_FILE)[0], strip_model_save, resume=resume)
     return model, result
 
 
-def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Train the image model on pages rendered from WFDB records.")
-    parser.add_argument("--records", required=True, help="folder of WFDB records (searched recursively)")
-    parser.add_argument("--model", required=True, help="output folder for strip_model.pt and checkpoints")
-    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                        help="override a TrainConfig field, e.g. --set max_minutes=30")
-    parser.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    return parser
-
-
 def run(args: argparse.Namespace) -> None:
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s: %(message)s")
-    config = strip_config_preset("auto")
-    config = config_override(config, os.environ, prefix_only=True)
-    config = config_override(config, dict(item.split("=", 1) for item in args.set))
-    paths = [os.path.join(args.records, r) for r in records_find(args.records)]
-    if not paths:
-        raise FileNotFoundError(f"{args.records}: no WFDB records found")
-    strip_model_train(paths, args.model, config, args.verbose, resume=not args.no_resume)
+    config = train_config(args, strip_config_preset)
+    strip_model_train(records_list(args.records), args.model, config, args.verbose, resume=not args.no_resume)
 
 
 if __name__ == "__main__":
-    run(get_parser().parse_args(sys.argv[1:]))
+    run(train_parser("Train the image model on pages rendered from WFDB records.", STRIP_MODEL_FILE)
+        .parse_args(sys.argv[1:]))
