@@ -156,7 +156,7 @@ class GridEstimate:
     strength: float
 
 
-def grid_detect(darkness: np.ndarray, *, min_strength: float = 2.0) -> GridEstimate:
+def grid_detect(darkness: np.ndarray, *, min_strength: float = 2.0, prior_weight: float = 1.0) -> GridEstimate:
     """Pixels per millimetre from the grid's period.
 
     The column and row means of the darkness map are periodic with the 1-mm and
@@ -166,6 +166,15 @@ def grid_detect(darkness: np.ndarray, *, min_strength: float = 2.0) -> GridEstim
     width, which rules out sub-harmonics. The winner is then refined on a
     finely zero-padded spectrum (``_scale_refine``). Without a clear peak, the
     letter-page scale is returned.
+
+    Parameters
+    ----------
+    darkness : (H, W) float ndarray
+        ``line_darkness`` of a level page.
+    min_strength : float
+        Below this score no grid is taken to be present.
+    prior_weight : float
+        Score penalty per unit of |log(scale / letter-page scale)|.
     """
     h, w = darkness.shape
     prior = w / LETTER_WIDTH_MM
@@ -179,11 +188,15 @@ def grid_detect(darkness: np.ndarray, *, min_strength: float = 2.0) -> GridEstim
     # strong 1-mm line frequency misses the others.
     log_power = np.log(np.maximum(spectrum, 1e-12) / (np.median(spectrum) + 1e-12))
     log_power = np.maximum.reduce([log_power, np.roll(log_power, 1), np.roll(log_power, -1)])
+    # A weak prior for the letter-page scale breaks near-ties between the true
+    # period and one that shares its strongest harmonic (a 4-mm "period" hits
+    # the 1-mm lines as its 4th harmonic).
     scores = []
     for ppmm in candidates:
         harmonics = np.arange(1, 6) / (5.0 * ppmm)
         harmonics = harmonics[harmonics < 0.5]
-        scores.append(log_power[np.round(harmonics * n).astype(int)].mean())
+        scores.append(log_power[np.round(harmonics * n).astype(int)].mean()
+                      - prior_weight * abs(np.log(ppmm / prior)))
     best = int(np.argmax(scores))
     strength = float(scores[best])
     if strength < min_strength:
