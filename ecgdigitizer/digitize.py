@@ -171,8 +171,7 @@ def _rows_learned(geo: PageGeometry, model: StripModel) -> tuple[list[np.ndarray
     columns = np.arange(int(round(page.x_start)), int(round(page.x_end)), dtype=np.float64)
     guides, confidences = [], []
     for strip, r, c in zip(strips, rows, confidence):
-        strip_cols = (np.arange(width) + 0.5) / strip.scale_x - 0.5 + strip.left
-        page_rows = (r + 0.5) / strip.scale_y - 0.5 + strip.top
+        page_rows, strip_cols = strip.points_unmap(r, np.arange(width, dtype=np.float64))
         guides.append(np.interp(columns, strip_cols, page_rows))
         confidences.append(np.interp(columns, strip_cols, c))
     return guides, confidences

@@ -17,12 +17,12 @@ from scipy.signal import find_peaks
 
 from .layouts import MM_PER_S, PAGE_SECONDS, Layout, layout_get
 
-__all__ = ["PageLayout", "ink_mask", "rows_find", "time_axis_find", "layout_detect", "LAYOUT_BY_ROWS"]
+__all__ = ["PageLayout", "ink_mask", "rows_find", "time_axis_find", "tick_present", "layout_detect", "LAYOUT_BY_ROWS"]
 
 log = logging.getLogger(__name__)
 
-# Rows of traces -> layout. Six rows are read as 3x4 with three rhythm strips
-# (II, V1, V5), the common US format; a 6x2 page needs the learned layout reader.
+# Rows of traces -> layout. Six rows are 3x4 with three rhythm strips (II, V1,
+# V5) or 6x2; ``_six_rows_layout`` tells them apart by the column ticks.
 LAYOUT_BY_ROWS = {2: "2x6", 3: "3x4", 4: "3x4+1", 6: "3x4+3", 7: "6x2+1", 12: "12x1"}
 
 
@@ -126,6 +126,31 @@ def time_axis_find(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float) -> tup
     return max(0.0, x_start), x_end
 
 
+def tick_present(mask: np.ndarray, row_y: float, x: float, px_per_mm: float) -> bool:
+    """Whether a column tick (a short thick bar across the baseline) stands at column ``x``.
+
+    Printers mark where one column of leads ends and the next begins with a
+    bar reaching at least 2 mm above and below the baseline and thicker than
+    the trace; a QRS complex is thin, and rarely both above and below.
+    """
+    half = max(1, int(round(0.6 * px_per_mm)))
+    reach = int(round(2.0 * px_per_mm))
+    y, x = int(round(row_y)), int(round(x))
+    if y - reach < 0 or y + reach >= mask.shape[0] or x - half < 0 or x + half >= mask.shape[1]:
+        return False
+    band = mask[y - reach:y + reach + 1, x - half:x + half + 1]
+    full_columns = band.all(axis=0)
+    return int(full_columns.sum()) >= 2
+
+
+def _six_rows_layout(mask: np.ndarray, row_y: np.ndarray, x_start: float, x_end: float,
+                     px_per_mm: float) -> str:
+    """"3x4+3" when the top three rows have ticks at 2.5 s and 7.5 s, else "6x2"."""
+    quarter = (x_end - x_start) / 4.0
+    ticks = [tick_present(mask, y, x_start + k * quarter, px_per_mm) for y in row_y[:3] for k in (1, 3)]
+    return "3x4+3" if sum(ticks) >= 3 else "6x2"
+
+
 def layout_detect(mask: np.ndarray, px_per_mm: float, *, layout: str | None = None) -> PageLayout:
     """Rows, time axis and layout of a deskewed page.
 
@@ -154,5 +179,7 @@ def layout_detect(mask: np.ndarray, px_per_mm: float, *, layout: str | None = No
     if chosen.num_rows != row_y.size:
         raise ValueError(f"layout {layout} has {chosen.num_rows} rows, the page shows {row_y.size}")
     x_start, x_end = time_axis_find(mask, row_y, px_per_mm)
+    if row_y.size == 6 and layout == LAYOUT_BY_ROWS[6]:
+        chosen = layout_get(_six_rows_layout(mask, row_y, x_start, x_end, px_per_mm))
     log.debug("layout %s, rows at %s px, time axis %.1f-%.1f px", layout, row_y.round(1), x_start, x_end)
     return PageLayout(chosen, row_y, x_start, x_end, px_per_mm)

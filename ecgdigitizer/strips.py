@@ -50,6 +50,10 @@ class Strip:
         """Page (row, col) pixel coordinates to strip coordinates (pixel centres at integers)."""
         return ((rows - self.top + 0.5) * self.scale_y - 0.5, (cols - self.left + 0.5) * self.scale_x - 0.5)
 
+    def points_unmap(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Strip (row, col) coordinates back to page pixels; the inverse of ``points_map``."""
+        return ((rows + 0.5) / self.scale_y - 0.5 + self.top, (cols + 0.5) / self.scale_x - 0.5 + self.left)
+
 
 def strip_extract(image: np.ndarray, baseline_row: float, x_start: float, x_end: float,
                   px_per_mm: float) -> Strip:

@@ -95,3 +95,10 @@ def test_dataset_items_are_deterministic(tmp_path):
     assert torch.equal(a["image"], b["image"]) and torch.equal(a["target"], b["target"])
     assert a["valid"].float().mean() > 0.8
     assert (a["target"][a["valid"]] - (STRIP_HEIGHT - 1) / 2).abs().median() < 20
+
+
+def test_points_unmap_inverts_points_map():
+    strip = strip_extract(np.zeros((500, 900, 3), np.uint8), 250.3, 40.7, 860.2, px_per_mm=6.1)
+    rows, cols = np.array([10.0, 250.3, 400.9]), np.array([41.0, 300.0, 859.5])
+    back = strip.points_unmap(*strip.points_map(rows, cols))
+    np.testing.assert_allclose(back, (rows, cols))
