@@ -116,7 +116,7 @@ def image_rotate(image: np.ndarray, angle_deg: float, *, border_value=None) -> n
                           borderMode=cv2.BORDER_CONSTANT, borderValue=border_value)
 
 
-def page_deskew(darkness: np.ndarray, *, max_angle: float = 8.0) -> float:
+def page_deskew(darkness: np.ndarray, *, max_angle: float = 10.0) -> float:
     """Angle (degrees, counter-clockwise) that makes the page's lines horizontal.
 
     Searches a coarse then a fine grid of angles on a copy about 800 px wide,

@@ -41,7 +41,7 @@ def test_blank_page_falls_back_to_letter_scale():
     assert est.px_per_mm == pytest.approx(1100 / 279.4)
 
 
-@pytest.mark.parametrize("angle", [-4.0, -1.5, 0.0, 2.5])
+@pytest.mark.parametrize("angle", [-9.5, -4.0, -1.5, 0.0, 2.5, 9.0])
 def test_deskew_recovers_rotation(angle):
     page = grid_page(100 / 25.4)
     cv2.line(page, (100, 400), (1000, 400), (0, 0, 0), 2)
