@@ -65,7 +65,7 @@ def condition_bench(data: str, condition: str, variant: str, model: str, repeats
     hidden = os.path.join(data, condition, "hidden")
     images = len([f for f in os.listdir(hidden) if f.endswith(".png")])
     walls, peaks = [], []
-    out = os.path.join(workdir, condition, variant)
+    out = os.path.join(workdir, variant, condition)  # bench_evaluate.py --outputs-root WORKDIR/VARIANT
     for _ in range(repeats):
         shutil.rmtree(out, ignore_errors=True)
         wall, peak, _ = run_timed([sys.executable, "run_model.py", "-d", hidden, "-m", model, "-o", out,
