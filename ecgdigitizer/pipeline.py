@@ -24,6 +24,7 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
+import torch
 
 from .completion import SIGNAL_MODEL_FILE, signal_complete, signal_model_load
 from .digitize import METHODS, digitize_image
@@ -63,7 +64,6 @@ class DigitizerConfig:
 
 def device_choose(device: str | None = None) -> str:
     """``device``, else ``$ECGDIG_DEVICE``, else ``cuda`` when available, else ``cpu``."""
-    import torch
     choice = device or os.environ.get("ECGDIG_DEVICE")
     if choice:
         if choice.startswith("cuda") and not torch.cuda.is_available():
