@@ -33,6 +33,10 @@ __all__ = ["Digitization", "PageGeometry", "page_geometry", "digitize_image", "M
 log = logging.getLogger(__name__)
 
 METHODS = ("classical", "learned")
+# Ink farther than this from a confident model row is taken to be noise or a
+# neighbour's trace (eik-dev aug, masked SNR: 5.2 dB without the rule, 7.0 dB
+# with 1.5 or 3 mm; clean: 12.6 dB unchanged at 3 mm, 12.3 dB at 1.5 mm).
+GUIDE_STRAY_MM = 3.0
 
 
 @dataclass
@@ -134,7 +138,8 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
         confidence_rows = [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
     else:
         guides, guide_confidence = _rows_learned(geo, strip_model)    # where the model sees the trace
-        rows, confidence_rows = _rows_guided(_rows_trace(geo.ink, page, guides, guide_confidence),
+        rows, confidence_rows = _rows_guided(_rows_trace(geo.ink, page, guides, guide_confidence,
+                                                         GUIDE_STRAY_MM),
                                              guides, guide_confidence)
     x_start, x_end, px_per_mm = page.x_start, page.x_end, geo.px_per_mm
     samples = page_samples(fs)
@@ -207,7 +212,8 @@ def _autocast(device: torch.device):
 
 
 def _rows_trace(mask: np.ndarray, page: PageLayout, guides: list[np.ndarray] | None = None,
-                guide_confidences: list[np.ndarray] | None = None) -> list[np.ndarray]:
+                guide_confidences: list[np.ndarray] | None = None, stray_mm: float | None = None
+                ) -> list[np.ndarray]:
     """Trace every page row over the time axis.
 
     Each row is searched from 85 % of the way up to the row above to 85 % of
@@ -227,7 +233,7 @@ def _rows_trace(mask: np.ndarray, page: PageLayout, guides: list[np.ndarray] | N
         guide = None if guides is None else guides[i][:strip.shape[1]] - r0
         confidence = None if guide_confidences is None else guide_confidences[i][:strip.shape[1]]
         trace = trace_extract(strip, y - r0, px_per_mm=page.px_per_mm, guide=guide,
-                              guide_confidence=confidence) + r0
+                              guide_confidence=confidence, stray_mm=stray_mm) + r0
         traces.append(_edges_blank(trace, len(page.layout.row_leads(i)), page.px_per_mm))
     return traces
 

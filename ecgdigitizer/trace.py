@@ -49,7 +49,7 @@ def runs_find(mask: np.ndarray) -> Runs:
 def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
                   baseline_weight: float = 0.05, guide: np.ndarray | None = None,
                   guide_confidence: np.ndarray | None = None, guide_weight: float = 1.0,
-                  guide_tolerance_mm: float = 1.0) -> np.ndarray:
+                  guide_tolerance_mm: float = 1.0, stray_mm: float | None = None) -> np.ndarray:
     """The trace's row (px, strip coordinates) in every column of a strip.
 
     Parameters
@@ -69,6 +69,10 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     guide_confidence : (W,) float ndarray, optional
         The guide's confidence in [0, 1] per column (1 when omitted): an
         unsure model barely steers.
+    stray_mm : float, optional
+        Where the chosen run still lies farther than this from a guide with
+        confidence of at least 0.5 (noise, a neighbour's trace), the guide's
+        row is taken instead. Off when None.
 
     Returns
     -------
@@ -81,7 +85,7 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     if runs.column.size == 0:
         return out
     bounds = np.searchsorted(runs.column, np.arange(width + 1))
-    weight = None
+    weight = confidence = None
     if guide is not None:
         confidence = np.ones(width) if guide_confidence is None else np.nan_to_num(guide_confidence)
         weight = guide_weight * confidence
@@ -91,7 +95,12 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     bottoms = np.full(width, np.nan)
     for col, k in path:
         tops[col], bottoms[col] = runs.top[k], runs.bottom[k]
-    return _values_from_runs(tops, bottoms)
+    values = _values_from_runs(tops, bottoms)
+    if guide is not None and stray_mm is not None:
+        off = np.maximum(0.0, np.maximum(tops - guide, guide - bottoms)) / px_per_mm
+        stray = (off > stray_mm) & (confidence >= 0.5) & np.isfinite(guide)
+        values[stray] = guide[stray]
+    return values
 
 
 def _node_cost(runs: Runs, baseline_row: float, px_per_mm: float, baseline_weight: float,

@@ -1,5 +1,6 @@
 """Trace extraction on masks with known traces."""
 import numpy as np
+import pytest
 
 from ecgdigitizer.trace import runs_find, trace_extract
 
@@ -62,3 +63,15 @@ def test_a_confident_guide_picks_the_right_trace_and_an_unsure_one_does_not():
     sure = trace_extract(mask, 60.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(200, 0.9))
     unsure = trace_extract(mask, 60.0, px_per_mm=4.0, guide=guide, guide_confidence=np.zeros(200))
     assert np.allclose(sure, 30.5) and np.allclose(unsure, 60.5)
+
+
+def test_ink_far_from_a_confident_guide_is_replaced_by_the_guide():
+    mask = np.zeros((100, 50), bool)
+    mask[40:42, :] = True
+    mask[40:42, 20:25] = False
+    mask[80:82, 20:25] = True     # a blob the path is forced through where the trace is missing
+    guide = np.full(50, 40.5)
+    got = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(50, 0.9), stray_mm=3.0)
+    assert np.allclose(got, 40.5)
+    kept = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(50, 0.9))
+    assert kept[22] == pytest.approx(80.5)
