@@ -49,7 +49,8 @@ def runs_find(mask: np.ndarray) -> Runs:
 def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
                   baseline_weight: float = 0.05, guide: np.ndarray | None = None,
                   guide_confidence: np.ndarray | None = None, guide_weight: float = 1.0,
-                  guide_tolerance_mm: float = 1.0, stray_mm: float | None = None) -> np.ndarray:
+                  guide_tolerance_mm: float = 1.0, stray_mm: float | None = None,
+                  stray_confidence: float = 0.8) -> np.ndarray:
     """The trace's row (px, strip coordinates) in every column of a strip.
 
     Parameters
@@ -65,14 +66,14 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     guide : (W,) float ndarray, optional
         Where another estimate (the image model) puts the trace, per column
         (NaN: no opinion). Runs farther than ``guide_tolerance_mm`` from it
-        cost ``guide_weight`` times ``guide_confidence`` per further millimetre.
+        cost ``guide_weight`` per further millimetre, scaled by the guide's
+        confidence: 0 at or below 0.5, rising to 1 at full confidence.
     guide_confidence : (W,) float ndarray, optional
-        The guide's confidence in [0, 1] per column (1 when omitted): an
-        unsure model barely steers.
+        The guide's confidence in [0, 1] per column (1 when omitted).
     stray_mm : float, optional
         Where the chosen run still lies farther than this from a guide with
-        confidence of at least 0.5 (noise, a neighbour's trace), the guide's
-        row is taken instead. Off when None.
+        confidence of at least ``stray_confidence`` (noise, a neighbour's
+        trace), the guide's row is taken instead. Off when None.
 
     Returns
     -------
@@ -88,7 +89,8 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     weight = confidence = None
     if guide is not None:
         confidence = np.ones(width) if guide_confidence is None else np.nan_to_num(guide_confidence)
-        weight = guide_weight * confidence
+        # A guide under 50 % sure has no say; above that its say grows to full.
+        weight = guide_weight * np.clip(2.0 * confidence - 1.0, 0.0, 1.0)
     node_cost = _node_cost(runs, baseline_row, px_per_mm, baseline_weight, guide, weight, guide_tolerance_mm)
     path = _path_choose(runs, bounds, node_cost, px_per_mm)
     tops = np.full(width, np.nan)
@@ -98,7 +100,7 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     values = _values_from_runs(tops, bottoms)
     if guide is not None and stray_mm is not None:
         off = np.maximum(0.0, np.maximum(tops - guide, guide - bottoms)) / px_per_mm
-        stray = (off > stray_mm) & (confidence >= 0.5) & np.isfinite(guide)
+        stray = (off > stray_mm) & (confidence >= stray_confidence) & np.isfinite(guide)
         values[stray] = guide[stray]
     return values
 
