@@ -25,7 +25,7 @@ import wfdb
 
 __all__ = [
     "Header", "header_parse", "header_hide", "records_find", "header_load",
-    "signal_load", "signal_write", "header_path", "header_copy", "text_load", "text_save", "labels_from_header",
+    "signal_load", "signal_write", "header_path", "text_load", "text_save", "labels_from_header",
     "image_files_from_header", "variable_get", "variables_get",
 ]
 
@@ -346,9 +346,3 @@ def _to_digital(signal: np.ndarray, gains: list[float], baselines: list[int],
         x = np.clip(np.round(np.where(missing, 0, x)), lo + 1, hi)
         out[:, j] = np.where(missing, lo, x).astype(np.int32)  # lo is WFDB's NaN code
     return out
-
-
-def header_copy(src_record: str, dst_record: str) -> None:
-    """Copy a record's header to ``dst_record`` (used for failed records under -f)."""
-    os.makedirs(os.path.dirname(os.path.abspath(dst_record)), exist_ok=True)
-    text_save(header_path(dst_record), text_load(header_path(src_record)))
