@@ -73,7 +73,10 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     stray_mm : float, optional
         Where the chosen run still lies farther than this from a guide with
         confidence of at least ``stray_confidence`` (noise, a neighbour's
-        trace), the guide's row is taken instead. Off when None.
+        trace), the guide's row is taken instead. For a short piece of the
+        path cut off from the rest by jumps or empty columns (a speck the
+        path was forced through where the trace's ink is missing), a guide
+        over 50 % sure is enough. Off when None.
 
     Returns
     -------
@@ -100,9 +103,36 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     values = _values_from_runs(tops, bottoms)
     if guide is not None and stray_mm is not None:
         off = np.maximum(0.0, np.maximum(tops - guide, guide - bottoms)) / px_per_mm
-        stray = (off > stray_mm) & (confidence >= stray_confidence) & np.isfinite(guide)
+        # A short piece cut off from the rest of the path is taken as noise as
+        # soon as the guide has a say (over 50 % sure); a real spike is a long
+        # run joined to the trace on both sides, so it stays in its piece.
+        needed = np.where(_pieces_short(tops, bottoms, px_per_mm), 0.5, stray_confidence)
+        stray = (off > stray_mm) & (confidence >= needed) & np.isfinite(guide)
         values[stray] = guide[stray]
     return values
+
+
+def _vertical_gap(top_a, bottom_a, top_b, bottom_b):
+    """Rows between two runs; 0 when they overlap or touch (broadcasts)."""
+    return np.maximum(0.0, np.maximum(top_a - bottom_b, top_b - bottom_a))
+
+
+def _pieces_short(tops: np.ndarray, bottoms: np.ndarray, px_per_mm: float, *, jump_mm: float = 1.0,
+                  max_width_mm: float = 2.0) -> np.ndarray:
+    """Columns of the path's short pieces: at most ``max_width_mm`` wide, bounded by
+    empty columns or by vertical jumps of more than ``jump_mm`` between consecutive runs."""
+    inked = np.flatnonzero(np.isfinite(tops))
+    short = np.zeros(tops.size, bool)
+    if inked.size == 0:
+        return short
+    t, b = tops[inked], bottoms[inked]
+    gap = _vertical_gap(t[1:], b[1:], t[:-1], b[:-1])
+    cuts = np.flatnonzero((gap > jump_mm * px_per_mm) | (np.diff(inked) > 1)) + 1
+    for start, end in zip(np.r_[0, cuts], np.r_[cuts, inked.size]):
+        first, last = inked[start], inked[end - 1]
+        if last - first + 1 <= max_width_mm * px_per_mm:
+            short[first:last + 1] = True
+    return short
 
 
 def _node_cost(runs: Runs, baseline_row: float, px_per_mm: float, baseline_weight: float,
@@ -135,8 +165,8 @@ def _path_choose(runs: Runs, bounds: np.ndarray, node_cost: np.ndarray,
             back[col] = np.full(idx.size, -1)
         else:
             # Vertical gap between runs (0 when they overlap or touch), in mm.
-            gap = np.maximum(0.0, np.maximum(runs.top[idx][:, None] - runs.bottom[prev_idx][None, :],
-                                             runs.top[prev_idx][None, :] - runs.bottom[idx][:, None]))
+            gap = _vertical_gap(runs.top[idx][:, None], runs.bottom[idx][:, None],
+                                runs.top[prev_idx][None, :], runs.bottom[prev_idx][None, :])
             total = prev_cost[None, :] + gap / px_per_mm
             best = np.argmin(total, axis=1)
             cost = total[np.arange(idx.size), best] + node_cost[idx]

@@ -75,3 +75,20 @@ def test_ink_far_from_a_confident_guide_is_replaced_by_the_guide():
     assert np.allclose(got, 40.5)
     kept = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(50, 0.9))
     assert kept[22] == pytest.approx(80.5)
+
+
+def test_a_cut_off_speck_needs_only_a_half_sure_guide_but_a_spike_keeps_its_ink():
+    rows = np.full(80, 40)
+    rows[60] = 5                   # a one-column spike: its run reaches down to the trace
+    mask = _draw(rows, 100)
+    mask[:, 20:23] = False
+    mask[80:82, 20:23] = True      # a speck 10 mm below where the trace is missing
+    guide = np.full(80, 40.5)      # the guide does not see the spike (2 px/mm is too coarse)
+    half_sure = np.full(80, 0.7)   # under the stray rule's 0.9
+    got = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=half_sure, stray_mm=3.0)
+    assert np.allclose(got[20:23], 40.5)   # the speck is replaced by the guide
+    assert got[60] < 8                     # the spike, 8 mm from the guide, is kept
+    mask[:, 20:40] = False
+    mask[80:82, 20:40] = True      # a 5-mm stroke is not a speck: its ink stays under 0.9
+    got = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=half_sure, stray_mm=3.0)
+    assert np.allclose(got[20:40], 80.5)
