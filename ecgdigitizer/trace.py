@@ -102,7 +102,7 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
         tops[col], bottoms[col] = runs.top[k], runs.bottom[k]
     values = _values_from_runs(tops, bottoms)
     if guide is not None and stray_mm is not None:
-        off = np.maximum(0.0, np.maximum(tops - guide, guide - bottoms)) / px_per_mm
+        off = _vertical_gap(tops, bottoms, guide, guide) / px_per_mm
         # A short piece cut off from the rest of the path is taken as noise as
         # soon as the guide has a say (over 50 % sure); a real spike is a long
         # run joined to the trace on both sides, so it stays in its piece.
@@ -113,7 +113,7 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
 
 
 def _vertical_gap(top_a, bottom_a, top_b, bottom_b):
-    """Rows between two runs; 0 when they overlap or touch (broadcasts)."""
+    """Rows between two runs (or a run and a row); 0 when they overlap or touch (broadcasts)."""
     return np.maximum(0.0, np.maximum(top_a - bottom_b, top_b - bottom_a))
 
 
@@ -144,7 +144,7 @@ def _node_cost(runs: Runs, baseline_row: float, px_per_mm: float, baseline_weigh
     if guide is not None:
         g = guide[runs.column]
         # Distance from the guide to the run's extent (0 when the run spans it).
-        off = np.maximum(0.0, np.maximum(runs.top - g, g - runs.bottom)) / px_per_mm
+        off = _vertical_gap(runs.top, runs.bottom, g, g) / px_per_mm
         cost += np.where(np.isfinite(g), guide_weight[runs.column] * np.maximum(0.0, off - guide_tolerance_mm), 0.0)
     return cost
 
