@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from ecgdigitizer.evaluation import folders_score  # noqa: E402
 from ecgdigitizer.evaluation.metrics import snr_compute  # noqa: E402
+from ecgdigitizer.spans import true_spans  # noqa: E402
 
 DATA = os.path.join(HERE, "..", "..", "shared", "data", "eik-dev")
 CONDITIONS = ("clean", "aug", "wrinkle", "varied")
@@ -51,8 +52,7 @@ def sample_kinds(ref: np.ndarray, est: np.ndarray, fs: float) -> dict[str, np.nd
     threshold = np.quantile(slope[measured], STEEP_QUANTILE) if measured.any() else np.inf
     edges = np.zeros_like(seen)
     k = int(round(EDGE_S * fs))
-    change = np.flatnonzero(np.diff(np.r_[0, seen.astype(np.int8), 0]))
-    for start, end in zip(change[::2], change[1::2]):   # [start, end) of each plotted window
+    for start, end in true_spans(seen):                 # each plotted window
         edges[start:start + k] = True
         edges[max(start, end - k):end] = True
     with np.errstate(invalid="ignore"):

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..layouts import STANDARD_LEADS, lead_name_normalize
+from ..spans import true_spans
 from .scoring import EvaluationResult
 
 __all__ = ["report_write", "overlay_records_pick"]
@@ -40,12 +41,6 @@ def _plt():
     matplotlib.use("Agg")  # headless: never open a window
     import matplotlib.pyplot as plt
     return plt
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    m = np.concatenate(([False], np.asarray(mask, bool), [False])).astype(np.int8)
-    edges = np.flatnonzero(np.diff(m))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
 def _lead_order(names: list[str]) -> list[int]:
@@ -81,9 +76,9 @@ def overlay_draw(path: str, record: str, fs: float, names: list[str], ref: np.nd
         finite = np.concatenate([r[np.isfinite(r)], e[np.isfinite(e)]])
         lo, hi = (np.percentile(finite, [0.5, 99.5]) if finite.size else (-1.0, 1.0))
         lo, hi = np.floor((lo - 0.25) * 2) / 2, np.ceil((hi + 0.25) * 2) / 2
-        for a, b in _runs(seen[:, i]):
+        for a, b in true_spans(seen[:, i]):
             ax.axvspan(a / fs, b / fs, color=_SEEN, alpha=0.55, lw=0, zorder=0)
-        for a, b in _runs(np.isfinite(e) & ~seen[:, i]):
+        for a, b in true_spans(np.isfinite(e) & ~seen[:, i]):
             ax.axvspan(a / fs, b / fs, color=_GENERATED, alpha=0.55, lw=0, zorder=0)
         # Paper grid as two line collections (tick-based grids cost seconds per figure).
         xs = np.arange(0, n / fs + 1e-9, 0.04)

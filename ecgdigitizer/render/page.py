@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from ..layouts import Layout, lead_name_normalize, lead_window
+from ..spans import true_spans
 from .presets import GRID_COLORS
 
 __all__ = ["PAPERS", "PageStyle", "Canvas", "LeadEntry", "page_draw", "page_seconds"]
@@ -220,12 +221,6 @@ def _row_baselines_mm(num_rows: int, height_mm: float) -> list[float]:
     return [round(bottom - (num_rows - 1 - r) * spacing) for r in range(num_rows)]
 
 
-def _runs(finite: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) of each run of True."""
-    d = np.diff(np.concatenate([[0], finite.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
-
-
 def page_draw(signal: np.ndarray, fs: float, lead_names: list[str], layout: Layout,
               style: PageStyle, rng: np.random.Generator) -> tuple[Canvas, list[LeadEntry], dict]:
     """Draw one clean page from a window of a record.
@@ -299,7 +294,7 @@ def page_draw(signal: np.ndarray, fs: float, lead_names: list[str], layout: Layo
         xy = np.stack([x0 + n * px_per_sample, base - values * style.gain * ppmm], axis=1)  # (n, 2) x, y
         k = len(entries) + 1
         fixed = np.round(np.nan_to_num(xy) * 16).astype(np.int32)
-        runs = [fixed[a:b] for a, b in _runs(np.isfinite(values))]
+        runs = [fixed[a:b] for a, b in true_spans(np.isfinite(values))]
         if runs:
             cv2.polylines(image, runs, False, color, thick, line, shift=4)
             cv2.polylines(mask, runs, False, k, thick, cv2.LINE_8, shift=4)
