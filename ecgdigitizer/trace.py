@@ -4,15 +4,18 @@ Each column of a strip holds zero or more vertical runs of ink: the lead's own
 trace, and sometimes a neighbouring lead's QRS, a label or a grid remnant.
 Dynamic programming over columns picks one run per column so that the path is
 continuous (small gaps between consecutive runs) and stays near the row's
-baseline. Within the chosen run the value is its centre, except at local
-extremes, where the run's outer edge is the peak of the wave (a QRS spike
-drawn in one column spans from the baseline to the R peak).
+baseline. The chosen runs are then read as a thick line: the value in a
+column is the centre line that fits the runs of the columns around it, and
+at a wave's tip the run's outer edge.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+from .spans import true_spans
 
 __all__ = ["Runs", "runs_find", "trace_extract"]
 
@@ -183,24 +186,50 @@ def _path_choose(runs: Runs, bounds: np.ndarray, node_cost: np.ndarray,
 
 
 def _values_from_runs(tops: np.ndarray, bottoms: np.ndarray) -> np.ndarray:
-    """Row per column: the run's centre, or its outer edge at a local extreme.
+    """Row of the line's centre per column, undoing the line's thickness.
 
-    A column whose run reaches at least as high as both neighbours' runs (and
-    higher than one) holds a maximum of the signal (rows grow downwards, so "higher" is a smaller
-    row); its value is the run's top plus half the line width. Likewise for
-    minima at the bottom.
+    A line ``w`` px thick inks a column wherever its centre passes within
+    about ``(w - 1) / 2`` px of it, widened by ``(w - 1) / 2`` rows up and
+    down. So the centre at column c lies below every top and above every
+    bottom of the runs within that reach (less the widening), and the middle
+    of that interval is the value. On a steep, curving stroke the run's own
+    centre leans towards the side the stroke bends to, by up to a third of
+    the stroke's height in one column; the interval does not.
+
+    At a wave's tip the interval stays wide (both strokes share the
+    columns), and the value is the outer edge of the run instead, taken at
+    the middle of the flat top that the line's width spreads the tip over:
+    a long run (over twice the line's width) whose top is within half a
+    pixel of the highest top nearby is a peak, likewise for troughs (rows
+    grow downwards, so "highest" is the smallest row).
     """
-    centre = (tops + bottoms) / 2.0
     thickness = bottoms - tops + 1.0
-    half_line = 0.5 * np.nanmedian(thickness) if np.isfinite(thickness).any() else 0.0
-    left_top, right_top = np.roll(tops, 1), np.roll(tops, -1)
-    left_bot, right_bot = np.roll(bottoms, 1), np.roll(bottoms, -1)
-    long_run = thickness > 3.0 * half_line * 2.0
-    # At least as extreme as both neighbours (a spike drawn over two columns
-    # has two equal tops) and more extreme than one of them.
-    peak = long_run & (tops <= np.fmin(left_top, right_top)) & (tops < np.fmax(left_top, right_top))
-    trough = long_run & (bottoms >= np.fmax(left_bot, right_bot)) & (bottoms > np.fmin(left_bot, right_bot))
-    values = centre.copy()
-    values[peak] = tops[peak] + half_line
-    values[trough & ~peak] = bottoms[trough & ~peak] - half_line
+    if not np.isfinite(thickness).any():
+        return tops.copy()
+    width = float(np.nanmedian(thickness))  # a flat stretch's run: the line's own width
+    widen = (width - 1.0) / 2.0
+    reach = int(widen)                       # columns on each side the line's width spans
+    top = np.where(np.isfinite(tops), tops, -np.inf)
+    bottom = np.where(np.isfinite(bottoms), bottoms, np.inf)
+    low = maximum_filter1d(top, 2 * reach + 1, mode="nearest") + widen
+    high = minimum_filter1d(bottom, 2 * reach + 1, mode="nearest") - widen
+    with np.errstate(invalid="ignore"):  # -inf + inf where no column nearby has a run
+        values = np.clip((low + high) / 2.0, tops, bottoms)  # NaN where the column has no run
+    nearby_top = minimum_filter1d(np.where(np.isfinite(tops), tops, np.inf), 2 * reach + 3, mode="nearest")
+    nearby_bottom = maximum_filter1d(np.where(np.isfinite(bottoms), bottoms, -np.inf), 2 * reach + 3,
+                                     mode="nearest")
+    long_run = thickness > 2.0 * width
+    peak = _middles(long_run & (tops <= nearby_top + 0.5))
+    trough = _middles(long_run & (bottoms >= nearby_bottom - 0.5)) & ~peak
+    values[peak] = tops[peak] + widen
+    values[trough] = bottoms[trough] - widen
     return values
+
+
+def _middles(flags: np.ndarray) -> np.ndarray:
+    """The middle column (two for an even count) of every run of ``True``."""
+    out = np.zeros_like(flags)
+    for start, end in true_spans(flags):
+        out[(start + end - 1) // 2] = True
+        out[(start + end) // 2] = True
+    return out
