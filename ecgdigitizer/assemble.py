@@ -23,25 +23,26 @@ class LeadTrace:
     name : str
     rows : (W,) float ndarray
         Trace row per pixel column of the lead's window (NaN where unseen).
-    x0 : float
-        Page column (px) of the window's first pixel column.
+    offset : float
+        Where the window's first sample lies, in columns of ``rows``
+        (within half a column of 0: windows are cut at whole columns).
     start, end : int
         Samples ``[start, end)`` of a ``PAGE_SECONDS`` page the window shows,
         counted at ``page_fs``.
     """
 
-    def __init__(self, name: str, rows: np.ndarray, x0: float, start: int, end: int):
-        self.name, self.rows, self.x0, self.start, self.end = name, rows, x0, start, end
+    def __init__(self, name: str, rows: np.ndarray, offset: float, start: int, end: int):
+        self.name, self.rows, self.offset, self.start, self.end = name, rows, offset, start, end
 
 
 def leads_cut(row_traces: list[np.ndarray], layout: Layout, x_start: float, x_end: float,
               page_samples: int) -> list[LeadTrace]:
-    """Cut each page row's trace (one value per column from ``x_start``) into leads.
+    """Cut each page row's trace (one value per column from ``round(x_start)``) into leads.
 
     Parameters
     ----------
     row_traces : list of (W,) float ndarray
-        One per page row, covering columns ``x_start`` .. ``x_end``.
+        One per page row, covering page columns ``round(x_start)`` onwards.
     layout : Layout
     x_start, x_end : float
         Page columns of time 0 and ``PAGE_SECONDS``.
@@ -49,6 +50,7 @@ def leads_cut(row_traces: list[np.ndarray], layout: Layout, x_start: float, x_en
         Samples in ``PAGE_SECONDS`` at the header's rate.
     """
     px_per_sample = (x_end - x_start) / page_samples
+    first = round(x_start)  # the page column of every trace's first value
     leads = []
     for row, trace in enumerate(row_traces):
         names = layout.row_leads(row)
@@ -56,7 +58,10 @@ def leads_cut(row_traces: list[np.ndarray], layout: Layout, x_start: float, x_en
             start, end = lead_window(column, len(names), page_samples)
             c0 = int(round(start * px_per_sample))
             c1 = int(round(end * px_per_sample))
-            leads.append(LeadTrace(name, trace[c0:c1], x_start + c0, start, end))
+            # Sample ``start`` lies at page column x_start + start * px_per_sample,
+            # a fraction of a column from the cut (page column first + c0).
+            offset = x_start + start * px_per_sample - (first + c0)
+            leads.append(LeadTrace(name, trace[c0:c1], offset, start, end))
     return leads
 
 
@@ -125,7 +130,7 @@ def leads_place(leads: list[LeadTrace], lead_names: list[str], fs: float, num_sa
         if j is None or end <= lead.start or seen.sum() < 2:
             continue
         n = np.arange(lead.start, end)
-        col = (n - lead.start) / fs * px_per_s  # column of each sample within the window
+        col = lead.offset + (n - lead.start) / fs * px_per_s  # column of each sample within the window
         values = np.interp(col, np.flatnonzero(seen), lead.rows[seen])
         out[n, j] = transform(lead, values) if transform else values
     return out
