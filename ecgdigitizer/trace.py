@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
@@ -86,7 +87,7 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     (W,) float ndarray
         Row of the trace per column; NaN where the column has no ink.
     """
-    runs = runs_find(mask)
+    runs = runs_find(_gaps_close(mask, px_per_mm))
     width = mask.shape[1]
     out = np.full(width, np.nan)
     if runs.column.size == 0:
@@ -113,6 +114,20 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
         stray = (off > stray_mm) & (confidence >= needed) & np.isfinite(guide)
         values[stray] = guide[stray]
     return values
+
+
+def _gaps_close(mask: np.ndarray, px_per_mm: float, *, gap_mm: float = 0.6) -> np.ndarray:
+    """Join the pieces of a column's ink that a gap under ``gap_mm`` separates.
+
+    Grid lines printed over the trace (ECG-Image-Kit draws the grid last) and
+    the anti-aliasing of steep strokes cut a stroke's column into pieces, of
+    which the path could take only one. On eik-dev (masked SNR, learned):
+    clean +0.8 dB, aug +0.2, varied +0.1, wrinkle -0.1 (noise joined to the
+    trace on 100-dpi pages).
+    """
+    size = 2 * int(gap_mm * px_per_mm / 2) + 1  # odd, so that the closing shifts nothing
+    kernel = np.ones((size, 1), np.uint8)
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
 
 
 def _vertical_gap(top_a, bottom_a, top_b, bottom_b):

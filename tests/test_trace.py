@@ -64,6 +64,16 @@ def test_a_thick_line_is_read_at_its_centre_on_steep_curving_strokes_and_at_tips
     assert abs(got[26] - 30) <= 2.0 and abs(got[32] - 120) <= 2.0   # R peak and S trough kept
 
 
+def test_a_grid_line_printed_over_a_stroke_does_not_cut_it():
+    centre = np.full(60, 80.0)
+    centre[20:30] = np.linspace(80, 20, 10)   # a steep rise
+    centre[30:36] = np.linspace(20, 80, 6)    # and fall
+    mask = _draw_thick(centre, 120, 4.0)
+    mask[50:52] = False                        # a 2-px grid line across both strokes (0.25 mm)
+    got = trace_extract(mask, 80.0, px_per_mm=8.0)
+    assert np.nanmax(np.abs(got - centre)) <= 4.0
+
+
 def test_ignores_a_neighbouring_trace_and_text():
     x = np.arange(300)
     rows = np.round(60 + 5 * np.sin(x / 15.0)).astype(int)
