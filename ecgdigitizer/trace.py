@@ -18,7 +18,7 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 from .spans import true_spans
 
-__all__ = ["Runs", "runs_find", "trace_extract"]
+__all__ = ["Runs", "Trace", "runs_find", "trace_extract"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,22 @@ class Runs:
         First and last inked row (px, strip coordinates) of each run.
     """
     column: np.ndarray
+    top: np.ndarray
+    bottom: np.ndarray
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A traced strip: the trace's row per column, and the run of ink it was read from.
+
+    Attributes
+    ----------
+    rows : (W,) float ndarray
+        Row of the trace per column; NaN where the column has no ink.
+    top, bottom : (W,) float ndarray
+        The chosen run's first and last row per column (NaN where none).
+    """
+    rows: np.ndarray
     top: np.ndarray
     bottom: np.ndarray
 
@@ -54,7 +70,7 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
                   baseline_weight: float = 0.05, guide: np.ndarray | None = None,
                   guide_confidence: np.ndarray | None = None, guide_weight: float = 1.0,
                   guide_tolerance_mm: float = 1.0, stray_mm: float | None = None,
-                  stray_confidence: float = 0.8) -> np.ndarray:
+                  stray_confidence: float = 0.8) -> Trace:
     """The trace's row (px, strip coordinates) in every column of a strip.
 
     Parameters
@@ -84,14 +100,15 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
 
     Returns
     -------
-    (W,) float ndarray
-        Row of the trace per column; NaN where the column has no ink.
+    Trace
+        Rows in strip coordinates; NaN where a column has no ink.
     """
     runs = runs_find(_gaps_close(mask, px_per_mm))
     width = mask.shape[1]
-    out = np.full(width, np.nan)
+    tops = np.full(width, np.nan)
+    bottoms = np.full(width, np.nan)
     if runs.column.size == 0:
-        return out
+        return Trace(tops.copy(), tops, bottoms)
     bounds = np.searchsorted(runs.column, np.arange(width + 1))
     weight = confidence = None
     if guide is not None:
@@ -100,8 +117,6 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
         weight = guide_weight * np.clip(2.0 * confidence - 1.0, 0.0, 1.0)
     node_cost = _node_cost(runs, baseline_row, px_per_mm, baseline_weight, guide, weight, guide_tolerance_mm)
     path = _path_choose(runs, bounds, node_cost, px_per_mm)
-    tops = np.full(width, np.nan)
-    bottoms = np.full(width, np.nan)
     for col, k in path:
         tops[col], bottoms[col] = runs.top[k], runs.bottom[k]
     values = _values_from_runs(tops, bottoms)
@@ -113,7 +128,7 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
         needed = np.where(_pieces_short(tops, bottoms, px_per_mm), 0.5, stray_confidence)
         stray = (off > stray_mm) & (confidence >= needed) & np.isfinite(guide)
         values[stray] = guide[stray]
-    return values
+    return Trace(values, tops, bottoms)
 
 
 def _gaps_close(mask: np.ndarray, px_per_mm: float, *, gap_mm: float = 0.6) -> np.ndarray:

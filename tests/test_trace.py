@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from ecgdigitizer.trace import runs_find, trace_extract
+from ecgdigitizer.digitize import _shared_ink_yield
+from ecgdigitizer.trace import Trace, runs_find, trace_extract
 
 
 def test_runs_find_known_answer():
@@ -30,7 +31,7 @@ def test_follows_a_sine_and_keeps_a_spike():
     rows = np.round(50 + 10 * np.sin(x / 20.0)).astype(int)
     rows[200] = 10  # a one-column R spike, 40 px above the baseline
     mask = _draw(rows, 100)
-    got = trace_extract(mask, 50.0, px_per_mm=4.0)
+    got = trace_extract(mask, 50.0, px_per_mm=4.0).rows
     smooth = np.abs(got - (rows + 0.5))
     smooth[199:202] = 0
     assert np.nanmax(smooth) <= 1.5
@@ -58,7 +59,7 @@ def test_a_thick_line_is_read_at_its_centre_on_steep_curving_strokes_and_at_tips
     centre[20:27] = 80 - 50 * (np.arange(7) / 6.0) ** 2      # convex rise to the R peak at row 30
     centre[27:33] = np.linspace(30, 120, 6)                   # fall to the S trough
     centre[33:37] = np.linspace(120, 80, 5)[1:]
-    got = trace_extract(_draw_thick(centre, 160, 4.0), 80.0, px_per_mm=8.0)
+    got = trace_extract(_draw_thick(centre, 160, 4.0), 80.0, px_per_mm=8.0).rows
     error = np.abs(got - centre)
     assert error[18:40].mean() <= 1.5 and error.max() <= 5.5
     assert abs(got[26] - 30) <= 2.0 and abs(got[32] - 120) <= 2.0   # R peak and S trough kept
@@ -70,7 +71,7 @@ def test_a_grid_line_printed_over_a_stroke_does_not_cut_it():
     centre[30:36] = np.linspace(20, 80, 6)    # and fall
     mask = _draw_thick(centre, 120, 4.0)
     mask[50:52] = False                        # a 2-px grid line across both strokes (0.25 mm)
-    got = trace_extract(mask, 80.0, px_per_mm=8.0)
+    got = trace_extract(mask, 80.0, px_per_mm=8.0).rows
     assert np.nanmax(np.abs(got - centre)) <= 4.0
 
 
@@ -80,7 +81,7 @@ def test_ignores_a_neighbouring_trace_and_text():
     mask = _draw(rows, 120)
     mask[5:8, :] = True          # another lead's flat baseline near the top of the band
     mask[90:100, 100:110] = True  # a label below the trace
-    got = trace_extract(mask, 60.0, px_per_mm=4.0)
+    got = trace_extract(mask, 60.0, px_per_mm=4.0).rows
     assert np.nanmax(np.abs(got - (rows + 0.5))) <= 1.5
 
 
@@ -88,7 +89,7 @@ def test_columns_without_ink_are_nan():
     mask = np.zeros((30, 10), bool)
     mask[10:12, :4] = True
     mask[10:12, 7:] = True
-    got = trace_extract(mask, 10.0, px_per_mm=4.0)
+    got = trace_extract(mask, 10.0, px_per_mm=4.0).rows
     assert np.isnan(got[4:7]).all() and np.isfinite(got[:4]).all() and np.isfinite(got[7:]).all()
 
 
@@ -97,8 +98,8 @@ def test_a_confident_guide_picks_the_right_trace_and_an_unsure_one_does_not():
     mask[30:32, :] = True   # the lead's own trace, far from the baseline prior
     mask[60:62, :] = True   # a neighbour's trace right on the prior
     guide = np.full(200, 30.5)
-    sure = trace_extract(mask, 60.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(200, 0.9))
-    unsure = trace_extract(mask, 60.0, px_per_mm=4.0, guide=guide, guide_confidence=np.zeros(200))
+    sure = trace_extract(mask, 60.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(200, 0.9)).rows
+    unsure = trace_extract(mask, 60.0, px_per_mm=4.0, guide=guide, guide_confidence=np.zeros(200)).rows
     assert np.allclose(sure, 30.5) and np.allclose(unsure, 60.5)
 
 
@@ -108,9 +109,9 @@ def test_ink_far_from_a_confident_guide_is_replaced_by_the_guide():
     mask[40:42, 20:25] = False
     mask[80:82, 20:25] = True     # a blob the path is forced through where the trace is missing
     guide = np.full(50, 40.5)
-    got = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(50, 0.9), stray_mm=3.0)
+    got = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(50, 0.9), stray_mm=3.0).rows
     assert np.allclose(got, 40.5)
-    kept = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(50, 0.9))
+    kept = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=np.full(50, 0.9)).rows
     assert kept[22] == pytest.approx(80.5)
 
 
@@ -122,10 +123,25 @@ def test_a_cut_off_speck_needs_only_a_half_sure_guide_but_a_spike_keeps_its_ink(
     mask[80:82, 20:23] = True      # a speck 10 mm below where the trace is missing
     guide = np.full(80, 40.5)      # the guide does not see the spike (2 px/mm is too coarse)
     half_sure = np.full(80, 0.7)   # under the stray rule's 0.9
-    got = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=half_sure, stray_mm=3.0)
+    got = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=half_sure, stray_mm=3.0).rows
     assert np.allclose(got[20:23], 40.5)   # the speck is replaced by the guide
     assert got[60] < 8                     # the spike, 8 mm from the guide, is kept
     mask[:, 20:40] = False
     mask[80:82, 20:40] = True      # a 5-mm stroke is not a speck: its ink stays under 0.9
-    got = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=half_sure, stray_mm=3.0)
+    got = trace_extract(mask, 40.0, px_per_mm=4.0, guide=guide, guide_confidence=half_sure, stray_mm=3.0).rows
     assert np.allclose(got[20:40], 80.5)
+
+
+def test_ink_two_rows_took_goes_to_the_row_whose_model_row_is_near():
+    # Column 0: a neighbour's spike (rows 20-70) touched row A's trace: A's
+    # value was pulled to 45, 15 px (3.75 mm) from A's model row; B, whose
+    # spike it is, reads 25, near its model row (35). Column 1: A is as far
+    # from its model row, but no other row took that ink. Column 2: shared
+    # and far, but the model is unsure.
+    a = Trace(np.array([45.0, 45.0, 45.0]), np.array([20.0, 20.0, 20.0]), np.array([70.0, 70.0, 70.0]))
+    b = Trace(np.array([25.0, 90.0, 25.0]), np.array([20.0, 88.0, 20.0]), np.array([70.0, 92.0, 70.0]))
+    guides = [np.full(3, 30.0), np.full(3, 35.0)]
+    confidences = [np.array([0.9, 0.9, 0.3]), np.full(3, 0.9)]
+    rows_a, rows_b = _shared_ink_yield([a, b], guides, confidences, px_per_mm=4.0)
+    assert rows_a.tolist() == [30.0, 45.0, 45.0]
+    assert rows_b.tolist() == [25.0, 90.0, 25.0]
