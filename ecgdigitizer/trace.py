@@ -242,10 +242,11 @@ def _values_from_runs(tops: np.ndarray, bottoms: np.ndarray) -> np.ndarray:
     reach = int(widen)                       # columns on each side the line's width spans
     top = np.where(np.isfinite(tops), tops, -np.inf)
     bottom = np.where(np.isfinite(bottoms), bottoms, np.inf)
-    low = maximum_filter1d(top, 2 * reach + 1, mode="nearest") + widen
-    high = minimum_filter1d(bottom, 2 * reach + 1, mode="nearest") - widen
+    # The rows the centre can lie between, given every run within reach.
+    row_min = maximum_filter1d(top, 2 * reach + 1, mode="nearest") + widen
+    row_max = minimum_filter1d(bottom, 2 * reach + 1, mode="nearest") - widen
     with np.errstate(invalid="ignore"):  # -inf + inf where no column nearby has a run
-        values = np.clip((low + high) / 2.0, tops, bottoms)  # NaN where the column has no run
+        values = np.clip((row_min + row_max) / 2.0, tops, bottoms)  # NaN where the column has no run
     nearby_top = minimum_filter1d(np.where(np.isfinite(tops), tops, np.inf), 2 * reach + 3, mode="nearest")
     nearby_bottom = maximum_filter1d(np.where(np.isfinite(bottoms), bottoms, -np.inf), 2 * reach + 3,
                                      mode="nearest")
