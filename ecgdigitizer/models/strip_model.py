@@ -10,7 +10,9 @@ A small U-Net (Ronneberger et al., MICCAI 2015): two pooling levels, then
 convolutions dilated along the time axis so that a column sees about two seconds
 of ECG on either side (enough to follow a trace through a crossing), then back
 up to full resolution with skip connections, and a 1x1 head giving one logit
-per pixel. The blocks are torchvision's ``Conv2dNormActivation``. A ResNet-18
+per pixel. Every block is a 3x3 convolution, batch norm and ReLU (the layout
+of torchvision's ``Conv2dNormActivation``, built here because importing
+torchvision costs a digitizing process seconds of start-up). A ResNet-18
 trunk was the other candidate; its stride-4 stem with 64 channels costs
 several times more per strip on a CPU and gives up the row precision the
 output needs at its first layer.
@@ -26,7 +28,6 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torchvision.ops import Conv2dNormActivation
 
 from .weights import model_load, model_save
 
@@ -42,9 +43,15 @@ class StripModelConfig:
     l1_weight: float = 0.05             # weight of the soft-argmax L1 term (per row of error)
 
 
+def conv_block(c_in: int, c_out: int, dilation: tuple[int, int] = (1, 1)) -> nn.Sequential:
+    """3x3 convolution (no bias: the norm has one), batch norm, ReLU; the output keeps the input's size."""
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=dilation, dilation=dilation, bias=False),
+                         nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
 class DoubleConv(nn.Sequential):
     def __init__(self, c_in: int, c_out: int):
-        super().__init__(Conv2dNormActivation(c_in, c_out, 3), Conv2dNormActivation(c_out, c_out, 3))
+        super().__init__(conv_block(c_in, c_out), conv_block(c_out, c_out))
 
 
 class StripModel(nn.Module):
@@ -55,8 +62,7 @@ class StripModel(nn.Module):
         self.enc1 = DoubleConv(3, c1)
         self.enc2 = DoubleConv(c1, c2)
         self.enc3 = DoubleConv(c2, c3)
-        self.context = nn.Sequential(*[Conv2dNormActivation(c3, c3, (3, 3), dilation=(1, d), padding=(1, d))
-                                       for d in config.dilations])
+        self.context = nn.Sequential(*[conv_block(c3, c3, dilation=(1, d)) for d in config.dilations])
         self.dec2 = DoubleConv(c3 + c2, c2)
         self.dec1 = DoubleConv(c2 + c1, c1)
         self.head = nn.Conv2d(c1, 1, 1)
