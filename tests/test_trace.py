@@ -65,6 +65,22 @@ def test_a_thick_line_is_read_at_its_centre_on_steep_curving_strokes_and_at_tips
     assert abs(got[26] - 30) <= 2.0 and abs(got[32] - 120) <= 2.0   # R peak and S trough kept
 
 
+def test_a_narrow_spike_on_a_100_dpi_page_is_read_as_one_tip():
+    # The runs of a 3-px line around a 20-ms R wave on a 100-dpi page (as on
+    # eik-dev aug JS00004, V2): the tip's four columns are inked from row 94-95
+    # down, their tops a pixel apart. Read with a zero tolerance the tip split
+    # into two peaks with a dip of 12 px (0.3 mV) between them.
+    runs = [(121, 123)] * 4 + [(95, 123), (95, 121), (95, 121), (94, 150)] + [(148, 150), (130, 148)] \
+        + [(121, 130)] + [(121, 123)] * 3
+    mask = np.zeros((200, len(runs)), bool)
+    for col, (top, bottom) in enumerate(runs):
+        mask[top:bottom + 1, col] = True
+    got = trace_extract(mask, 122.0, px_per_mm=3.94).rows
+    assert np.nanargmin(got[4:8]) + 4 in (5, 6)                  # one tip, in the middle
+    assert got[5] <= 97.0 and got[6] <= 97.0                      # at the top of the ink, less the half-width
+    assert got[4] >= 115.0                                        # the upstroke column is not the peak
+
+
 def test_a_grid_line_printed_over_a_stroke_does_not_cut_it():
     centre = np.full(60, 80.0)
     centre[20:30] = np.linspace(80, 20, 10)   # a steep rise
