@@ -81,6 +81,19 @@ def test_a_narrow_spike_on_a_100_dpi_page_is_read_as_one_tip():
     assert got[4] >= 115.0                                        # the upstroke column is not the peak
 
 
+def test_a_trough_is_not_traded_for_a_thin_remnant_nearer_the_baseline():
+    # An S wave drawn 3 px thick: down, a trough column, up. The trough column
+    # also holds a 1-px grid remnant near the baseline, as close to both
+    # strokes as the trough itself.
+    runs = [[(121, 123)]] * 4 + [[(121, 189)], [(132, 132), (160, 189)], [(129, 187)]] + [[(121, 123)]] * 3
+    mask = np.zeros((200, len(runs)), bool)
+    for col, pieces in enumerate(runs):
+        for top, bottom in pieces:
+            mask[top:bottom + 1, col] = True
+    got = trace_extract(mask, 122.0, px_per_mm=3.94).rows
+    assert got[5] > 170.0
+
+
 def test_a_grid_line_printed_over_a_stroke_does_not_cut_it():
     centre = np.full(60, 80.0)
     centre[20:30] = np.linspace(80, 20, 10)   # a steep rise
