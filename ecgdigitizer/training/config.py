@@ -29,7 +29,7 @@ C = TypeVar("C")
 class TrainConfig:
     seed: int = 1337                 # seeds torch, numpy and the data order
     batch_size: int = 16             # per process (per GPU under torchrun)
-    max_steps: int = 1600            # optimizer steps (about 20 min on a busy 2-core machine); may stop earlier
+    max_steps: int = 4000            # optimizer steps (about 25 min on a 2-core machine); may stop earlier
     max_minutes: float = 0.0         # wall-clock budget in minutes, 0 = none; checked every step
     learning_rate: float = 2e-3      # peak AdamW learning rate
     min_learning_rate: float = 1e-4  # end of the cosine decay
