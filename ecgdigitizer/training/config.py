@@ -1,7 +1,7 @@
 """Hyper-parameters of the training loop, as data.
 
 ``TrainConfig`` holds everything ``train_loop`` needs; ``TRAIN_CPU`` is sized
-for a laptop or a shared 2-core machine (about 25 minutes for the signal model),
+for a laptop or a shared 2-core machine (25-70 minutes for the signal model),
 ``TRAIN_GPU`` for one or more CUDA GPUs. Any field can be changed without
 editing code, by a flag or an environment variable::
 
@@ -29,7 +29,7 @@ C = TypeVar("C")
 class TrainConfig:
     seed: int = 1337                 # seeds torch, numpy and the data order
     batch_size: int = 16             # per process (per GPU under torchrun)
-    max_steps: int = 4000            # optimizer steps (about 25 min on a 2-core machine); may stop earlier
+    max_steps: int = 4000            # optimizer steps (25-70 min on two CPU cores); may stop earlier
     max_minutes: float = 0.0         # wall-clock budget in minutes, 0 = none; checked every step
     learning_rate: float = 2e-3      # peak AdamW learning rate
     min_learning_rate: float = 1e-4  # end of the cosine decay
