@@ -65,20 +65,51 @@ def test_a_thick_line_is_read_at_its_centre_on_steep_curving_strokes_and_at_tips
     assert abs(got[26] - 30) <= 2.0 and abs(got[32] - 120) <= 2.0   # R peak and S trough kept
 
 
+def _mask_from_runs(runs: list[tuple[int, int]], height: int = 260) -> np.ndarray:
+    mask = np.zeros((height, len(runs)), bool)
+    for col, (top, bottom) in enumerate(runs):
+        mask[top:bottom + 1, col] = True
+    return mask
+
+
 def test_a_narrow_spike_on_a_100_dpi_page_is_read_as_one_tip():
     # The runs of a 3-px line around a 20-ms R wave on a 100-dpi page (as on
     # eik-dev aug JS00004, V2): the tip's four columns are inked from row 94-95
     # down, their tops a pixel apart. Read with a zero tolerance the tip split
     # into two peaks with a dip of 12 px (0.3 mV) between them.
-    runs = [(121, 123)] * 4 + [(95, 123), (95, 121), (95, 121), (94, 150)] + [(148, 150), (130, 148)] \
-        + [(121, 130)] + [(121, 123)] * 3
-    mask = np.zeros((200, len(runs)), bool)
-    for col, (top, bottom) in enumerate(runs):
-        mask[top:bottom + 1, col] = True
-    got = trace_extract(mask, 122.0, px_per_mm=3.94).rows
+    # (Ten flat columns on each side: the line's width is the strip's median run.)
+    runs = [(121, 123)] * 10 + [(95, 123), (95, 121), (95, 121), (94, 150)] + [(148, 150), (130, 148)] \
+        + [(121, 130)] + [(121, 123)] * 10
+    got = trace_extract(_mask_from_runs(runs, 200), 122.0, px_per_mm=3.94).rows[6:]
     assert np.nanargmin(got[4:8]) + 4 in (5, 6)                  # one tip, in the middle
     assert got[5] <= 97.0 and got[6] <= 97.0                      # at the top of the ink, less the half-width
     assert got[4] >= 115.0                                        # the upstroke column is not the peak
+
+
+def test_a_tip_narrower_than_a_thick_line_s_reach_is_read_at_its_top():
+    # The runs of a 5-px line around an R-S complex on a 100-dpi page (as on
+    # eik-dev aug JS00007, V4): the tip's three columns reach row 46-47, the
+    # columns two away from it only the baseline. (Ten flat columns on each
+    # side: the line's width is the strip's median run.) Bounded by every column
+    # within the line's reach (2), the R wave was read at its base (row 123).
+    runs = [(117, 121)] * 10 + [(116, 120), (115, 119), (73, 118), (46, 116), (46, 238), (47, 238),
+                                 (121, 205), (121, 188), (120, 132), (119, 127)] + [(117, 121)] * 10
+    got = trace_extract(_mask_from_runs(runs), 119.0, px_per_mm=3.94).rows[5:]
+    assert np.nanmin(got[7:12]) <= 50.0       # the R wave's tip
+    assert np.nanmax(got[7:13]) >= 200.0      # and the S wave's
+
+
+def test_a_spike_whose_middle_column_a_grid_line_erased_is_read_as_one_tip():
+    # A 3-px line's QRS spike on a 100-dpi page (as on eik-dev aug E00001,
+    # lead I): a vertical grid line removed the stroke's ink in its middle
+    # column, which keeps only the baseline's run. Read as it is, the spike
+    # was lost: that run bounded both tip columns beside it to the baseline.
+    runs = [(116, 118)] * 5 + [(118, 121), (75, 122), (73, 121), (120, 125), (74, 125), (89, 125),
+                                (116, 125)] + [(116, 117)] * 5
+    got = trace_extract(_mask_from_runs(runs), 118.0, px_per_mm=3.94).rows
+    assert np.nanmin(got[6:11]) <= 77.0                 # the tip at the top of the ink
+    high = np.flatnonzero(got[6:12] <= 90.0)
+    assert np.all(np.diff(high) == 1)                   # one tip: no dip back between high columns
 
 
 def test_a_trough_is_not_traded_for_a_thin_remnant_nearer_the_baseline():
