@@ -5,7 +5,17 @@ import shutil
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-SHARED_DATA = os.path.abspath(os.path.join(ROOT, "..", "shared", "data"))
+# The shared data set lies beside the repository (CI has it there); elsewhere,
+# point ECGDIGITIZER_SHARED_DATA at its data folder.
+SHARED_DATA = os.path.abspath(os.environ.get("ECGDIGITIZER_SHARED_DATA",
+                                             os.path.join(ROOT, "..", "shared", "data")))
+
+
+def pytest_sessionstart(session):
+    """Stop with one clear message, not a collection error per module, when the data set is missing."""
+    if not os.path.isdir(SHARED_DATA):
+        pytest.exit(f"{SHARED_DATA} is missing: the tests read the shared data set from ../shared/data "
+                    "beside the repository; set ECGDIGITIZER_SHARED_DATA to its path", returncode=4)
 
 
 @pytest.fixture(scope="session")
