@@ -7,7 +7,6 @@ import numpy as np
 import wfdb
 
 LEADS12 = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 
 
 def synthetic_ecg(seconds: float = 10.0, fs: float = 500.0, leads: int = 12, seed: int = 0) -> np.ndarray:

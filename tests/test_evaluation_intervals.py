@@ -9,9 +9,10 @@ from ecgdigitizer.evaluation.intervals import intervals_measure
 from ecgdigitizer.evaluation.ludb import ludb_compare
 
 from _evaluation_helpers import record_write
+from conftest import SHARED_DATA
 
 FS = 500
-LUDB = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "records", "ludb")
+LUDB = os.path.join(SHARED_DATA, "records", "ludb")
 
 
 def synthetic_ecg(*, hr=60.0, pr=160.0, qrs=90.0, qt=400.0, seconds=10.0, noise=0.01, seed=0):

@@ -13,9 +13,8 @@ from ecgdigitizer.records import header_load, records_find, signal_load
 from ecgdigitizer.render import ground_truth_read, ink_fraction, plotted_pixels_array
 from ecgdigitizer.render.folder import folder_render, page_windows
 
+from conftest import ROOT
 from render_helpers import LEADS12, record_write, synthetic_ecg
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from ecgdigitizer.render import (GRID_COLORS, ground_truth_read, ground_truth_wr
                                  page_render, plotted_pixels_array)
 from ecgdigitizer.render.ink import plotted_points
 
-from render_helpers import LEADS12, SHARED, synthetic_ecg
+from conftest import SHARED_DATA as SHARED
+from render_helpers import LEADS12, synthetic_ecg
 
 SIGNAL = synthetic_ecg()
 
