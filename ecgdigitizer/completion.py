@@ -11,6 +11,14 @@ optionally a per-sample confidence of the extraction. ``signal_complete``
 * blends seen samples with lower confidence ``c`` toward the model:
   ``w * image + (1 - w) * model`` with ``w = c / CONFIDENCE_THRESHOLD``.
 
+The model's output is used as a correction of the classical prior
+(``signal_prior``: lead relations and beat-synchronous copy). The prior is
+computed twice with the same beats: at the model's 100 Hz as the model's input,
+and at the record's rate, which keeps the QRS detail 100 Hz cannot hold. The
+estimate is the record-rate prior plus ``MODEL_WEIGHT`` times the model's
+correction (its output minus its input prior), resampled; where the prior does
+not reach, it is the model's output.
+
 ``CompletionResult.generated`` marks every sample whose value came, wholly or
 partly, from the model. Leads are matched by ``lead_name_normalize``
 (``avr`` is ``aVR``); standard leads the record lacks are treated as unseen
@@ -31,13 +39,19 @@ from scipy.signal import resample_poly
 
 from .layouts import STANDARD_LEADS, lead_name_normalize
 from .models.signal_model import SignalModel, SignalModelConfig
-from .models.signal_prior import signal_prior_fill
+from .models.signal_prior import beats_detect, signal_prior_fill
 from .models.weights import model_load, model_save
 
-__all__ = ["CONFIDENCE_THRESHOLD", "SIGNAL_MODEL_FILE", "CompletionResult", "signal_complete",
+__all__ = ["CONFIDENCE_THRESHOLD", "MODEL_WEIGHT", "SIGNAL_MODEL_FILE", "CompletionResult", "signal_complete",
            "signal_model_save", "signal_model_load"]
 
 CONFIDENCE_THRESHOLD = 0.5   # seen samples at or above this confidence are never changed
+# Share of the model's correction added to the classical prior. On the signal
+# model's validation records (``python bench/bench_completion_weight.py``) the
+# best share is 0.25 when a page's windows are read exactly and 1.0 when they
+# carry the training data's extraction errors (which the prior copies into every
+# beat); a real page lies between the two.
+MODEL_WEIGHT = 0.5
 SIGNAL_MODEL_FILE = "signal_model.pt"
 _KIND = "ecgdigitizer.signal_model"   # the format name inside the weight file
 
@@ -60,7 +74,7 @@ class CompletionResult:
 
 def signal_complete(signal: np.ndarray, fs: float, lead_names: list[str], model: SignalModel | None, *,
                     confidence: np.ndarray | None = None, complete: bool = True,
-                    threshold: float = CONFIDENCE_THRESHOLD) -> CompletionResult:
+                    threshold: float = CONFIDENCE_THRESHOLD, model_weight: float = MODEL_WEIGHT) -> CompletionResult:
     """Fill the unseen parts of a record and correct its doubtful samples.
 
     Parameters
@@ -79,6 +93,8 @@ def signal_complete(signal: np.ndarray, fs: float, lead_names: list[str], model:
         Fill unseen samples (default); ``False`` leaves them NaN.
     threshold : float
         Confidence at or above which a seen sample is kept as it is.
+    model_weight : float
+        Share of the model's correction added to the prior (0: the prior alone).
 
     Returns
     -------
@@ -118,12 +134,15 @@ def signal_complete(signal: np.ndarray, fs: float, lead_names: list[str], model:
         w[lead] = seen[:, col]
         c[lead] = confidence[:, col]
     values, mask, conf = _to_rate(x, w, c, fs, model_fs)      # (12, T) at model_fs
-    if model is None:
-        guess, _ = signal_prior_fill(values, mask, model_fs)
-        guess = np.where(mask, values, guess)
-    else:
-        guess = _model_run(model, values, mask, conf)
-    estimate = _from_rate(guess, model_fs, fs, signal.shape[0])  # (12, N) at fs
+    beats = beats_detect(values, mask, model_fs)
+    prior, prior_mask = signal_prior_fill(values, mask, model_fs, beats)
+    base = np.where(prior_mask, prior, values)                 # what the model corrects
+    output = base if model is None else _model_run(model, values, mask, conf, prior, prior_mask)
+    # the prior again at the record's own rate, with the same beats
+    fine, fine_mask = signal_prior_fill(x, w > 0, fs, beats * fs / model_fs)
+    correction = _from_rate(output - base, model_fs, fs, signal.shape[0])
+    estimate = np.where(fine_mask, fine + model_weight * correction,
+                        _from_rate(output, model_fs, fs, signal.shape[0]))   # (12, N) at fs
 
     for col, name in enumerate(lead_names):
         lead = _lead_index(name)
@@ -190,18 +209,15 @@ def _from_rate(y, model_fs, fs, num_samples):
     return y[:, :num_samples]
 
 
-def _model_run(model: SignalModel, values, mask, conf) -> np.ndarray:
-    """The model's full record (12, T) for one record of seen values (12, T)."""
+def _model_run(model: SignalModel, values, mask, conf, prior, prior_mask) -> np.ndarray:
+    """The model's full record (12, T) for one record's seen values and prior (each (12, T))."""
     T = values.shape[1]
-    stride = model.config.stride
-    pad = (-T) % stride
-    values, mask, conf = (np.pad(a, ((0, 0), (0, pad))) for a in (values, mask, conf))
-    prior, prior_mask = signal_prior_fill(values, mask, model.config.fs)
+    pad = (-T) % model.config.stride
     device = next(model.parameters()).device
-    tensors = [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None].to(device)
-               for a in (values, mask, conf, prior, prior_mask)]   # 5 x (1, 12, T)
+    tensors = [torch.from_numpy(np.ascontiguousarray(np.pad(a, ((0, 0), (0, pad))), dtype=np.float32))[None].to(device)
+               for a in (values, mask, conf, prior, prior_mask)]   # 5 x (1, 12, T + pad)
     with torch.inference_mode():
-        output, _ = model(tensors[0], tensors[1], tensors[2], prior=tensors[3], prior_mask=tensors[4])
+        output, _ = model(*tensors[:3], prior=tensors[3], prior_mask=tensors[4])
     return output[0, :, :T].float().cpu().numpy().astype(np.float64)
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from ecgdigitizer.completion import (CONFIDENCE_THRESHOLD, signal_complete, signal_model_load,
+from ecgdigitizer.completion import (CONFIDENCE_THRESHOLD, MODEL_WEIGHT, signal_complete, signal_model_load,
                                      signal_model_save)
 from ecgdigitizer.layouts import STANDARD_LEADS
 from ecgdigitizer.models import SignalModel, SignalModelConfig
@@ -50,27 +50,34 @@ def test_completion_off_leaves_nan(model, page):
     assert not result.generated.any()
 
 
-class ZeroModel(SignalModel):
-    """Says 0 mV everywhere: makes the blending rule visible."""
+class ShiftModel(SignalModel):
+    """Corrects its first guess by +1 mV everywhere: makes the blending rule visible."""
 
     def forward(self, values, mask, confidence, target=None, prior=None, prior_mask=None):
-        return torch.zeros_like(values), None
+        return torch.where(prior_mask > 0, prior, values * mask) + 1.0, None
 
 
-def test_low_confidence_is_blended_high_confidence_is_kept(page):
-    _, partial = page
-    seen = np.isfinite(partial)
+def test_low_confidence_is_blended_high_confidence_is_kept():
+    fs = 100.0                                      # the model's own rate: no resampling blurs the rule
+    x, _ = synthetic_record(T=1000, fs=fs)
+    seen = layout_mask("3x4+1", 1000).T
+    partial = np.where(seen, x.T.astype(np.float64), np.nan)
     rng = np.random.default_rng(0)
     confidence = np.where(seen, rng.uniform(0, 1, partial.shape), 0.0)
-    model = ZeroModel(SignalModelConfig(widths=(16, 16), attn_layers=0)).eval()
-    result = signal_complete(partial, FS, list(STANDARD_LEADS), model, confidence=confidence)
+    model = ShiftModel(SignalModelConfig(widths=(16, 16), attn_layers=0)).eval()
+    result = signal_complete(partial, fs, list(STANDARD_LEADS), model, confidence=confidence, model_weight=1.0)
     keep = seen & (confidence >= CONFIDENCE_THRESHOLD)
     low = seen & (confidence < CONFIDENCE_THRESHOLD)
     assert keep.any() and low.any()
     np.testing.assert_array_equal(result.signal[keep], partial[keep])
-    np.testing.assert_allclose(result.signal[low], partial[low] * confidence[low] / CONFIDENCE_THRESHOLD)
+    weight = confidence[low] / CONFIDENCE_THRESHOLD
+    np.testing.assert_allclose(result.signal[low], partial[low] + (1 - weight), atol=1e-6)   # the model is float32
     np.testing.assert_array_equal(result.generated, ~keep)
-    np.testing.assert_array_equal(result.signal[~seen], 0.0)
+    prior = signal_complete(partial, fs, list(STANDARD_LEADS), None).signal   # the classical guess alone
+    np.testing.assert_allclose(result.signal[~seen], prior[~seen] + 1.0, atol=1e-6)
+    # by default only MODEL_WEIGHT of the model's correction is added to the prior
+    shared = signal_complete(partial, fs, list(STANDARD_LEADS), model, confidence=confidence)
+    np.testing.assert_allclose(shared.signal[low], partial[low] + MODEL_WEIGHT * (1 - weight), atol=1e-6)
 
 
 def test_cpu_results_are_deterministic(model, page):

@@ -1,12 +1,15 @@
-"""Signal model and its classical prior: shapes, loss, the identity start, learning, lead relations."""
+"""Signal model and its classical prior: shapes, loss, the identity start, learning, lead relations, beats."""
+import os
+
 import numpy as np
 import pytest
 import torch
 
+from conftest import SHARED_DATA
 from ecgdigitizer.layouts import STANDARD_LEADS
 from ecgdigitizer.models import SignalModel, SignalModelConfig, beats_detect, signal_prior_fill
-from ecgdigitizer.models.signal_prior import LIMB_BASIS
-from ecgdigitizer.training.signal_data import layout_mask
+from ecgdigitizer.models.signal_prior import LIMB_BASIS, beats_refine
+from ecgdigitizer.training.signal_data import layout_mask, record_load_resampled
 
 TINY = SignalModelConfig(widths=(16, 16, 32), kernel_size=5, attn_layers=1, attn_heads=2)
 FS = 100.0
@@ -103,3 +106,51 @@ def test_prior_of_nothing_is_empty():
     assert not known.any() and not prior.any()
     with pytest.raises(ValueError, match=r"\(12, T\)"):
         signal_prior_fill(np.zeros((11, 200)), np.zeros((11, 200), bool), FS)
+
+
+def test_beats_are_timed_to_a_fraction_of_a_sample_on_the_rhythm_strip():
+    fs, rr = FS, 0.813                                  # beats fall between samples at 100 Hz
+    x, beats = synthetic_record(rr=rr)
+    mask = layout_mask("3x4+1", x.shape[1])
+    seen = np.where(mask, x, 0)
+    found = beats_detect(seen, mask, fs)
+    refined = beats_refine(seen, mask, found, fs)
+    true = beats * fs
+    assert len(found) == len(true)
+    # every beat against the same fiducial: the lag to the truth is one constant
+    spread_found = np.ptp(found - true)
+    spread_refined = np.ptp(refined - true)
+    assert spread_refined < 0.25 and spread_found > 0.5, f"spread {spread_found:.2f} -> {spread_refined:.2f} samples"
+
+
+def test_beats_without_a_rhythm_strip_come_back_unchanged():
+    x, _ = synthetic_record()
+    mask = layout_mask("3x4", x.shape[1])
+    found = beats_detect(np.where(mask, x, 0), mask, FS)
+    np.testing.assert_array_equal(beats_refine(np.where(mask, x, 0), mask, found, FS), found)
+
+
+def test_copied_limb_leads_follow_the_seen_lead_s_baseline():
+    x, _ = synthetic_record()
+    T = x.shape[1]
+    drift = 0.4 * np.sin(2 * np.pi * np.arange(T) / T)   # slow wander of lead II, carried by the plane
+    plane = np.stack([x[0], x[1] + drift])              # I, II
+    x[:6] = LIMB_BASIS @ plane
+    mask = layout_mask("3x4+1", T)                      # the last two columns show only II of the limb leads
+    prior, known = signal_prior_fill(x, mask, FS)
+    late = slice(T // 2 + 20, T - 20)
+    aVF = STANDARD_LEADS.index("aVF")
+    assert known[:6, late].all()
+    err = np.abs(prior[aVF, late] - x[aVF, late])
+    assert err.max() < 0.05, f"aVF off by up to {err.max():.3f} mV where only II is seen"
+
+
+def test_beats_are_found_in_both_halves_of_a_6x2_page():
+    # limb leads in the first 5 s, chest leads in the last 5 s: each half's
+    # leads must reach the threshold by their own QRS slopes
+    x = record_load_resampled(os.path.join(SHARED_DATA, "records", "chapman_ningbo", "JS00004"), FS)[:, :1000]
+    mask = layout_mask("6x2", 1000)
+    found = beats_detect(np.where(mask, x, 0), mask, FS)
+    rr = np.diff(found)
+    assert (found < 500).sum() >= 4 and (found >= 500).sum() >= 4, f"beats at {found}"
+    assert rr.max() < 1.5 * np.median(rr), f"a beat is missing: RR {rr}"

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import wfdb
 
-from ..completion import signal_complete, signal_model_load
+from ..completion import MODEL_WEIGHT, signal_complete, signal_model_load
 from ..layouts import STANDARD_LEADS, lead_name_normalize
 from .signal_data import HELD_OUT_RECORDS, layout_mask
 
@@ -65,8 +65,13 @@ def _snr(ref: np.ndarray, est: np.ndarray, axis=0) -> np.ndarray:
 
 
 def signal_model_evaluate(records_dir: str, model_path: str | None, layout: str = "3x4+1",
-                          verbose: bool = False) -> dict:
+                          verbose: bool = False, records: list[str] | None = None,
+                          model_weight: float = MODEL_WEIGHT) -> dict:
     """SNRs (dB) and seconds per record of each method on the held-out records.
+
+    ``records`` (paths relative to ``records_dir``) replaces the held-out
+    records, e.g. by the validation records; ``model_weight`` is passed to
+    ``signal_complete``. Records shorter than 10 s are skipped.
 
     Returns
     -------
@@ -79,20 +84,22 @@ def signal_model_evaluate(records_dir: str, model_path: str | None, layout: str 
     model = signal_model_load(model_path) if model_path else None
     rows = []
     times = []
-    for key in sorted(HELD_OUT_RECORDS):
+    for key in sorted(HELD_OUT_RECORDS) if records is None else records:
         path = os.path.join(records_dir, key)
         ref, fields = wfdb.rdsamp(path)
         names = [lead_name_normalize(n) for n in fields["sig_name"]]
         fs = fields["fs"]
-        n = min(len(ref), round(10 * fs))
-        ref = ref[:n]
+        n = round(10 * fs)
+        if len(ref) < n:
+            continue
+        ref = np.nan_to_num(ref[:n])
         seen = layout_mask(layout, n)[[STANDARD_LEADS.index(nm) for nm in names]].T   # (n, leads)
         partial = np.where(seen, ref, np.nan)
         estimates = {"zeros": np.nan_to_num(partial), "tile": _tile(partial),
                      "prior": np.nan_to_num(signal_complete(partial, fs, names, None).signal)}
         if model is not None:
             t = time.perf_counter()
-            estimates["model"] = signal_complete(partial, fs, names, model).signal
+            estimates["model"] = signal_complete(partial, fs, names, model, model_weight=model_weight).signal
             times.append(time.perf_counter() - t)
         partly = ~seen.all(axis=0)
         row = {"record": key}
