@@ -80,6 +80,20 @@ def test_low_confidence_is_blended_high_confidence_is_kept():
     np.testing.assert_allclose(shared.signal[low], partial[low] + MODEL_WEIGHT * (1 - weight), atol=1e-6)
 
 
+def test_a_sharp_qrs_is_copied_at_the_record_s_rate():
+    # a 4-ms QRS is too sharp for the model's 100 Hz: it must be copied at 500 Hz
+    x, beats = synthetic_record(T=N, fs=FS, qrs_s=0.004)
+    full = x.T.astype(np.float64)
+    seen = layout_mask("3x4+1", N).T
+    untrained = SignalModel(SignalModelConfig(widths=(16, 16), attn_layers=0)).eval()   # returns its prior
+    result = signal_complete(np.where(seen, full, np.nan), FS, list(STANDARD_LEADS), untrained)
+    v1 = STANDARD_LEADS.index("V1")
+    peaks = np.round(beats * FS).astype(int)
+    unseen_peaks = peaks[~seen[peaks, v1]]
+    assert len(unseen_peaks) >= 6
+    np.testing.assert_allclose(result.signal[unseen_peaks, v1], full[unseen_peaks, v1], rtol=0.05)
+
+
 def test_cpu_results_are_deterministic(model, page):
     _, partial = page
     a = signal_complete(partial, FS, list(STANDARD_LEADS), model).signal

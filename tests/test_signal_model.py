@@ -15,13 +15,13 @@ TINY = SignalModelConfig(widths=(16, 16, 32), kernel_size=5, attn_layers=1, attn
 FS = 100.0
 
 
-def synthetic_record(T=1000, fs=FS, rr=0.8, seed=0):
-    """(12, T) mV: Gaussian 'QRS' and 'T' bumps every ``rr`` s; limb leads obey the identities."""
+def synthetic_record(T=1000, fs=FS, rr=0.8, seed=0, qrs_s=0.02):
+    """(12, T) mV: Gaussian 'QRS' (s.d. ``qrs_s``) and 'T' bumps every ``rr`` s; limb leads obey the identities."""
     rng = np.random.default_rng(seed)
     t = np.arange(T) / fs
     beats = np.arange(0.3, T / fs, rr)
     def wave(amps):
-        qrs = sum(np.exp(-0.5 * ((t - b) / 0.02) ** 2) for b in beats)
+        qrs = sum(np.exp(-0.5 * ((t - b) / qrs_s) ** 2) for b in beats)
         tw = sum(np.exp(-0.5 * ((t - b - 0.3) / 0.06) ** 2) for b in beats)
         return amps[0] * qrs + amps[1] * tw
     plane = np.stack([wave(rng.uniform(0.3, 1.5, 2)), wave(rng.uniform(0.3, 1.5, 2))])  # I, II
