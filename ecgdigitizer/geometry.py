@@ -54,7 +54,9 @@ def ink_darkness(image: np.ndarray, *, chroma_weight: bool = True) -> np.ndarray
     Each channel is divided by the paper's own colour around the pixel, so a
     colour cast or tinted paper darkens grey ink equally in all channels. A
     coloured grid line darkens some channels much more than others; that
-    spread ("relative chroma") is used to discount it.
+    spread ("relative chroma") is used to discount it. Where a shadow falls
+    (a wrinkle, a fold, a photo's vignette) the paper is taken to be the
+    shadow (``_paper_under_shadow``), so that a shadow's edge is not ink.
 
     Parameters
     ----------
@@ -71,6 +73,7 @@ def ink_darkness(image: np.ndarray, *, chroma_weight: bool = True) -> np.ndarray
     """
     smooth = cv2.GaussianBlur(image, (0, 0), 0.7).astype(np.float32)
     paper = np.stack([_paper_brightness(smooth[:, :, c]) for c in range(3)], axis=2)
+    paper = np.minimum(paper, _paper_under_shadow(smooth))
     ratio = np.clip(smooth / np.maximum(paper, 1.0), 0.0, 1.0)
     r, g, b = ratio[:, :, 0], ratio[:, :, 1], ratio[:, :, 2]
     brightest = np.maximum(np.maximum(r, g), b)  # (faster than ratio.max(axis=2))
@@ -103,6 +106,36 @@ def _paper_brightness(value: np.ndarray) -> np.ndarray:
                        interpolation=cv2.INTER_AREA)
     small = cv2.medianBlur(small, 9)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+
+
+_SHADOW_LONG_SIDE = 600  # px of the copy that _paper_under_shadow works on
+
+
+def _paper_under_shadow(image: np.ndarray, *, size_fraction: float = 1.0 / 120.0) -> np.ndarray:
+    """The paper's brightness where shadows fall: thin dark lines closed over, then smoothed.
+
+    On a copy at most ``_SHADOW_LONG_SIDE`` px long, a grey closing with a
+    disc ``size_fraction`` of the page's longer side across (2.3 mm on a
+    letter page) removes the traces, grid and text, which are thinner, and
+    keeps shading, which is wider. The median of ``_paper_brightness``
+    spans some 12 mm, so next to a wrinkle's sharp shadow it reads the paper
+    brighter than it is, and the shadow's edge, darker than that, became a
+    blob of "ink" that could join a trace: eik-dev wrinkle 00008_hr lost its
+    top row that way (and with it the right leads for every row). Taking the
+    darker of the two keeps the median where there is no shadow. Masked SNR
+    (learned): eik-dev clean 16.51 -> 16.54 dB, aug 10.58 -> 10.63, wrinkle
+    9.86 -> 12.06, varied 11.70 -> 11.78; the renderer's pages of 12
+    validation records clean +0.04, aug +0.10, wrinkle +0.10 (200 dpi), aug
+    +0.05, wrinkle +0.09 (100 dpi). The closing alone, without the median,
+    read the ink thicker: eik-dev clean -1.5 dB, aug +0.8.
+    """
+    h, w = image.shape[:2]
+    scale = min(1.0, _SHADOW_LONG_SIDE / max(h, w))   # shading is smooth: a small copy is enough
+    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    size = 2 * int(max(small.shape[:2]) * size_fraction / 2) + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    closed = cv2.GaussianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, disc), (0, 0), size / 2.0)
+    return cv2.resize(closed, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def image_rotate(image: np.ndarray, angle_deg: float, *, border_value=None) -> np.ndarray:

@@ -58,3 +58,19 @@ def test_ink_darkness_prefers_grey_trace_over_coloured_grid():
     assert ink[y, x].mean() > 0.3  # the strong threshold of layout.ink_mask
     grid_rows = [int(round(k * 5 * 100 / 25.4)) for k in (10, 20)]
     assert max(ink[y, 100:900].mean() for y in grid_rows) < 0.1
+
+
+def test_a_narrow_shadow_is_not_ink_and_a_trace_across_it_is():
+    # A wrinkle's shadow: a band 20 px wide (5 mm at 100 dpi), a third darker,
+    # with sharp edges; a grey trace runs across the page and through it.
+    page = np.full((850, 1100, 3), 245, np.uint8)
+    page[320:340] = (page[320:340] * 0.65).astype(np.uint8)
+    x = np.arange(50, 1050)
+    y = np.round(330 + 40 * np.sin(x / 40.0)).astype(np.int32)
+    cv2.polylines(page, [np.stack([x, y], 1)], False, (60, 60, 60), 2)
+    ink = ink_darkness(page)
+    clear = np.abs(np.arange(850)[:, None] - y[None, :]) > 4   # shadow pixels away from the trace
+    shadow = ink[320:340, 50:1050][clear[320:340]]
+    assert shadow.max() < 0.3 and np.median(shadow) < 0.12  # layout.ink_mask's strong and low thresholds
+    inside = (y >= 322) & (y < 338)
+    assert np.median(ink[y[inside], x[inside]]) > 0.3
