@@ -66,14 +66,17 @@ class PageGeometry:
     px_per_mm : float
     from_grid : bool
         Whether the scale came from the grid (else from the page size).
+    darkness : (H, W) float32 ndarray
+        Trace darkness of ``level`` in [0, 1], grid removed.
     ink : (H, W) bool ndarray
-        Trace ink of ``level``, grid removed.
+        Trace ink: ``darkness`` thresholded (``layout.ink_mask``).
     page : PageLayout
     """
     level: np.ndarray
     angle_deg: float
     px_per_mm: float
     from_grid: bool
+    darkness: np.ndarray
     ink: np.ndarray
     page: PageLayout
 
@@ -89,9 +92,10 @@ def page_geometry(image: np.ndarray, *, layout: str | None = None) -> PageGeomet
     angle = page_deskew(line_darkness(image))                        # level the page
     level = image_rotate(image, angle) if abs(angle) > 0.01 else image
     grid = grid_detect(line_darkness(level))                          # paper scale
-    ink = ink_mask(grid_suppress(ink_darkness(level)))                # trace ink, grid removed
+    darkness = grid_suppress(ink_darkness(level))                     # trace darkness, grid removed
+    ink = ink_mask(darkness)                                          # trace ink
     page = layout_detect(ink, grid.px_per_mm, layout=layout)          # rows, columns, leads
-    return PageGeometry(level, angle, grid.px_per_mm, grid.from_grid, ink, page)
+    return PageGeometry(level, angle, grid.px_per_mm, grid.from_grid, darkness, ink, page)
 
 
 @dataclass
@@ -148,12 +152,11 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
     geo = page_geometry(image, layout=layout)                         # level, scale, ink, layout
     page = geo.page
     if method == "classical":
-        rows = _rows_trace(geo.ink, page)                             # one row per column
+        rows = _rows_trace(geo)                                       # one row per column
         confidence_rows = [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
     else:
         guides, guide_confidence = _rows_learned(geo, strip_model)    # where the model sees the trace
-        rows, confidence_rows = _rows_guided(_rows_trace(geo.ink, page, guides, guide_confidence,
-                                                         GUIDE_STRAY_MM),
+        rows, confidence_rows = _rows_guided(_rows_trace(geo, guides, guide_confidence, GUIDE_STRAY_MM),
                                              guides, guide_confidence)
     x_start, x_end, px_per_mm = page.x_start, page.x_end, geo.px_per_mm
     samples = page_samples(fs)
@@ -225,7 +228,7 @@ def _autocast(device: torch.device):
     return torch.autocast("cpu", enabled=False)
 
 
-def _rows_trace(mask: np.ndarray, page: PageLayout, guides: list[np.ndarray] | None = None,
+def _rows_trace(geo: PageGeometry, guides: list[np.ndarray] | None = None,
                 guide_confidences: list[np.ndarray] | None = None, stray_mm: float | None = None
                 ) -> list[np.ndarray]:
     """Trace every page row over the time axis.
@@ -236,6 +239,7 @@ def _rows_trace(mask: np.ndarray, page: PageLayout, guides: list[np.ndarray] | N
     column of the time axis, from the image model) steer the choice of ink,
     and settle which row owns ink that two neighbouring rows both chose.
     """
+    page, mask = geo.page, geo.ink
     ys = page.row_y
     spacing = np.diff(ys).mean() if ys.size > 1 else 20.0 * page.px_per_mm
     x0, x1 = int(round(page.x_start)), int(round(page.x_end))
@@ -247,8 +251,8 @@ def _rows_trace(mask: np.ndarray, page: PageLayout, guides: list[np.ndarray] | N
         strip = mask[r0:r1, x0:x1]
         guide = None if guides is None else guides[i][:strip.shape[1]] - r0
         confidence = None if guide_confidences is None else guide_confidences[i][:strip.shape[1]]
-        trace = trace_extract(strip, y - r0, px_per_mm=page.px_per_mm, guide=guide,
-                              guide_confidence=confidence, stray_mm=stray_mm,
+        trace = trace_extract(strip, y - r0, px_per_mm=page.px_per_mm, darkness=geo.darkness[r0:r1, x0:x1],
+                              guide=guide, guide_confidence=confidence, stray_mm=stray_mm,
                               stray_confidence=GUIDE_STRAY_CONFIDENCE)
         traces.append(Trace(trace.rows + r0, trace.top + r0, trace.bottom + r0))   # page rows
     rows = [t.rows for t in traces]

@@ -5,8 +5,9 @@ trace, and sometimes a neighbouring lead's QRS, a label or a grid remnant.
 Dynamic programming over columns picks one run per column so that the path is
 continuous (small gaps between consecutive runs) and stays near the row's
 baseline. The chosen runs are then read as a thick line: the value in a
-column is the centre line that fits the runs of the columns around it, and
-at a wave's tip the run's outer edge.
+column is the centre line that fits the runs of the columns around it, at a
+wave's tip the run's outer edge, and on flat stretches the centre of the
+ink's darkness, to a fraction of a pixel.
 """
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def runs_find(mask: np.ndarray) -> Runs:
 
 
 def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
-                  baseline_weight: float = 0.05, guide: np.ndarray | None = None,
+                  darkness: np.ndarray | None = None, baseline_weight: float = 0.05, guide: np.ndarray | None = None,
                   guide_confidence: np.ndarray | None = None, guide_weight: float = 1.0,
                   guide_tolerance_mm: float = 1.0, stray_mm: float | None = None,
                   stray_confidence: float = 0.8) -> Trace:
@@ -80,6 +81,9 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
     baseline_row : float
         Row of the lead's baseline within the strip (a weak prior).
     px_per_mm : float
+    darkness : (H, W) float ndarray, optional
+        The ink's darkness that ``mask`` was thresholded from; when given,
+        flat stretches are read at its centre (``_values_centroid``).
     baseline_weight : float
         Cost per millimetre of distance from the baseline, against a cost of
         1 per millimetre of vertical gap between consecutive runs.
@@ -121,6 +125,8 @@ def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
         tops[col], bottoms[col] = runs.top[k], runs.bottom[k]
     tops, bottoms = _broken_columns_fill(tops, bottoms)
     values = _values_from_runs(tops, bottoms, px_per_mm)
+    if darkness is not None:
+        values = _values_centroid(values, tops, bottoms, darkness)
     if guide is not None and stray_mm is not None:
         off = _vertical_gap(tops, bottoms, guide, guide) / px_per_mm
         # A short piece cut off from the rest of the path is taken as noise as
@@ -326,6 +332,36 @@ def _values_from_runs(tops: np.ndarray, bottoms: np.ndarray, px_per_mm: float) -
         values[peak] = tops[peak] + widen
         values[trough] = bottoms[trough] - widen
     return values
+
+
+def _values_centroid(values: np.ndarray, tops: np.ndarray, bottoms: np.ndarray,
+                     darkness: np.ndarray) -> np.ndarray:
+    """Where the line runs flat, its row as the centre of the ink's darkness.
+
+    A run is whole pixels, so its middle moves in half-pixel steps, and the
+    line's width hides wiggles smaller than itself; the anti-aliased edges
+    of the line still show where its centre lies. In columns whose run is
+    about the line's own width (a flat stretch: at most 1.5 times the median
+    run), the value is the darkness-weighted mean row over the run and one
+    row either side. Steep strokes and tips keep ``_values_from_runs``.
+    Masked SNR (learned): eik-dev clean +0.18 dB, aug +0.09, wrinkle +0.13,
+    varied +0.17; the renderer's pages of 12 validation records clean
+    +0.17, aug +0.12, wrinkle +0.07 (200 dpi), aug +0.12, wrinkle +0.06
+    (100 dpi). Runs up to 1.2 or 2.5 times the median: within 0.05 dB.
+    """
+    thickness = bottoms - tops + 1.0
+    if not np.isfinite(thickness).any():
+        return values
+    flat = thickness <= 1.5 * np.nanmedian(thickness)      # False where a column has no run
+    rows = np.arange(darkness.shape[0], dtype=np.float64)[:, None]
+    with np.errstate(invalid="ignore"):                     # NaN bounds where a column has no run
+        near = (rows >= tops - 1.0) & (rows <= bottoms + 1.0)
+    weight = np.where(near, darkness, 0.0)
+    total = weight.sum(axis=0)
+    use = flat & (total > 0)
+    out = values.copy()
+    out[use] = (weight * rows).sum(axis=0)[use] / total[use]
+    return out
 
 
 def _middles(flags: np.ndarray) -> np.ndarray:

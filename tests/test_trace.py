@@ -205,3 +205,19 @@ def test_ink_two_rows_took_goes_to_the_row_whose_model_row_is_near():
     rows_a, rows_b = _shared_ink_yield([a, b], guides, confidences, px_per_mm=4.0)
     assert rows_a.tolist() == [30.0, 45.0, 45.0]
     assert rows_b.tolist() == [25.0, 90.0, 25.0]
+
+
+def test_a_flat_stretch_is_read_to_a_fraction_of_a_pixel_from_the_ink_s_darkness():
+    # A slow wave 3 px thick, drawn with anti-aliased edges: each pixel's
+    # darkness is the share of it the line covers. Whole-pixel runs can only
+    # place the centre to half a pixel; the darkness places it closer.
+    x = np.arange(300)
+    centre = 40.0 + 1.5 * np.sin(x / 15.0)
+    rows = np.arange(80)[:, None]
+    darkness = np.clip(np.minimum(rows + 0.5 - (centre - 1.5), (centre + 1.5) - (rows - 0.5)), 0.0, 1.0)
+    mask = darkness > 0.12
+    runs_only = trace_extract(mask, 40.0, px_per_mm=4.0).rows
+    with_darkness = trace_extract(mask, 40.0, px_per_mm=4.0, darkness=darkness).rows
+    error_runs = np.abs(runs_only - centre)[5:-5].mean()
+    error_darkness = np.abs(with_darkness - centre)[5:-5].mean()
+    assert error_darkness < 0.1 and error_darkness < error_runs / 2
