@@ -16,6 +16,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from .layouts import MM_PER_S, PAGE_SECONDS, Layout, layout_get
+from .spans import true_spans
 
 __all__ = ["PageLayout", "ink_mask", "rows_find", "time_axis_find", "tick_present", "layout_detect", "LAYOUT_BY_ROWS"]
 
@@ -103,22 +104,32 @@ def _filled_share(present: np.ndarray, bridge: int) -> float:
     return float(closed.mean())
 
 
-def time_axis_find(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float) -> tuple[float, float]:
+def time_axis_find(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float, *, gap_mm: float = 4.0,
+                   min_stretch_mm: float = 5.0) -> tuple[float, float]:
     """Columns (px) of time 0 and time ``PAGE_SECONDS`` of the page.
 
     Every row's trace ends at the same column: the median right end of the
-    rows' ink, ignoring specks shorter than 1 mm, is taken as the end, and
-    the start lies one page length (250 mm at 25 mm/s) to its left.
+    rows' ink is taken as the end, and the start lies one page length (250 mm
+    at 25 mm/s) to its left. A row's ink ends where its last stretch at least
+    ``min_stretch_mm`` long does, once gaps up to ``gap_mm`` are bridged:
+    noise beyond the trace's end, in specks a few millimetres apart, does not
+    count (eik-dev aug E00009: specks on three of four rows put the end
+    4 mm late, and every lead 0.17 s early; masked SNR 8.4 -> 8.9 dB, the
+    other eik-dev pages unchanged; the renderer's pages of 12 validation
+    records +0.11 to +0.19 dB in each of the five sets).
     """
     half = max(1, int(3 * px_per_mm))
+    # Odd widths, so that neither shifts the ink (an even opening moved the end a pixel right).
+    speck = np.ones((1, 2 * int(px_per_mm / 2) + 1), np.uint8)             # opens specks under 1 mm
+    bridge = np.ones((1, 2 * int(gap_mm / 2 * px_per_mm) + 1), np.uint8)  # closes gaps up to gap_mm
     ends = []
     for y in row_y.astype(int):
-        present = mask[max(0, y - half): y + half + 1].any(axis=0).astype(np.uint8)
-        opened = cv2.morphologyEx(present.reshape(1, -1), cv2.MORPH_OPEN,
-                                  np.ones((1, max(1, int(px_per_mm))), np.uint8)).ravel()
-        inked = np.flatnonzero(opened)
-        if inked.size:
-            ends.append(inked[-1] + 0.5)
+        present = mask[max(0, y - half): y + half + 1].any(axis=0).astype(np.uint8).reshape(1, -1)
+        opened = cv2.morphologyEx(present, cv2.MORPH_OPEN, speck)
+        stretches = true_spans(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, bridge).ravel().astype(bool))
+        long_ends = [end for start, end in stretches if end - start >= min_stretch_mm * px_per_mm]
+        if long_ends:
+            ends.append(long_ends[-1] - 0.5)   # the last inked column's right edge
     if not ends:
         raise ValueError("no trace ink found in any row")
     x_end = float(np.median(ends))

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ecgdigitizer.digitize import page_geometry
-from ecgdigitizer.layout import tick_present
+from ecgdigitizer.layout import tick_present, time_axis_find
 from ecgdigitizer.render import page_render
 from render_helpers import LEADS12, synthetic_ecg
 
@@ -25,3 +25,18 @@ def test_tick_needs_a_thick_bar_across_the_baseline():
     mask[60:101, 150] = True       # a thin spike above the baseline only
     assert tick_present(mask, 100.0, 51.0, px_per_mm=8.0)
     assert not tick_present(mask, 100.0, 150.0, px_per_mm=8.0)
+
+
+def test_specks_beyond_the_traces_end_do_not_move_the_time_axis():
+    # Four rows traced from column 60 to 1043 at 4 px/mm; on three of them
+    # specks of noise (2 mm wide, 5.5 mm apart) go on past the end, from
+    # 4.5-6.5 mm after it (nearer ones are bridged, and read as trace).
+    mask = np.zeros((850, 1100), bool)
+    rows = (350, 490, 630, 770)
+    for y in rows:
+        mask[y:y + 2, 60:1044] = True
+    for y, start in zip(rows[1:], (1062, 1066, 1070)):
+        for x in range(start, 1100, 30):
+            mask[y - 3:y, x:x + 8] = True
+    _, x_end = time_axis_find(mask, np.array(rows, float), 4.0)
+    assert x_end == pytest.approx(1043.5)
