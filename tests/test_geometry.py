@@ -1,9 +1,14 @@
 """Page geometry on synthetic pages with known answers."""
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 
 from ecgdigitizer.geometry import grid_detect, grid_suppress, image_rotate, ink_darkness, line_darkness, page_deskew
+from ecgdigitizer.render import page_render
+from ecgdigitizer.render.presets import PRESETS
+from render_helpers import LEADS12, synthetic_ecg
 
 
 def grid_page(px_per_mm: float, width_mm: float = 279.4, height_mm: float = 215.9,
@@ -39,6 +44,16 @@ def test_blank_page_falls_back_to_letter_scale():
     est = grid_detect(line_darkness(blank))
     assert not est.from_grid
     assert est.px_per_mm == pytest.approx(1100 / 279.4)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_page_of_beats_without_a_grid_falls_back_to_letter_scale(seed):
+    # The beats repeat often enough to look like a weak period; only a grid has 1-mm lines.
+    gridless = replace(PRESETS["clean"], name="gridless", grid_colors=("none",), dc_pulse_probability=0.0)
+    page = page_render(synthetic_ecg(10.0, 500.0), 500.0, LEADS12, dpi=100, preset=gridless, seed=seed)
+    est = grid_detect(line_darkness(page.image))
+    assert not est.from_grid
+    assert est.px_per_mm == pytest.approx(100 / 25.4, rel=0.01)
 
 
 @pytest.mark.parametrize("angle", [-9.5, -4.0, -1.5, 0.0, 2.5, 9.0])
