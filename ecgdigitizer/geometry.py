@@ -131,7 +131,8 @@ def _paper_under_shadow(image: np.ndarray, *, size_fraction: float = 1.0 / 120.0
     """
     h, w = image.shape[:2]
     scale = min(1.0, _SHADOW_LONG_SIDE / max(h, w))   # shading is smooth: a small copy is enough
-    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
+                       interpolation=cv2.INTER_AREA)
     size = 2 * int(max(small.shape[:2]) * size_fraction / 2) + 1
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     closed = cv2.GaussianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, disc), (0, 0), size / 2.0)
@@ -250,7 +251,8 @@ def grid_detect(darkness: np.ndarray, *, min_strength: float = 2.0, min_line_str
         return GridEstimate(prior, False, strength)
     line_strength = float(log_power[int(round(n / ppmm))])      # the 5th harmonic: 1-mm lines
     if line_strength < min_line_strength:
-        log.debug("a %.2f px/mm period without 1-mm lines (%.1f); using the letter-page scale", ppmm, line_strength)
+        log.debug("a %.2f px/mm period without 1-mm lines (%.1f); using the letter-page scale",
+                  ppmm, line_strength)
         return GridEstimate(prior, False, strength)
     return GridEstimate(_scale_refine(profiles, ppmm), True, strength)
 

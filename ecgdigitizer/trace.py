@@ -68,9 +68,9 @@ def runs_find(mask: np.ndarray) -> Runs:
 
 
 def trace_extract(mask: np.ndarray, baseline_row: float, *, px_per_mm: float,
-                  darkness: np.ndarray | None = None, baseline_weight: float = 0.05, guide: np.ndarray | None = None,
-                  guide_confidence: np.ndarray | None = None, guide_weight: float = 1.0,
-                  guide_tolerance_mm: float = 1.0, stray_mm: float | None = None,
+                  darkness: np.ndarray | None = None, baseline_weight: float = 0.05,
+                  guide: np.ndarray | None = None, guide_confidence: np.ndarray | None = None,
+                  guide_weight: float = 1.0, guide_tolerance_mm: float = 1.0, stray_mm: float | None = None,
                   stray_confidence: float = 0.8) -> Trace:
     """The trace's row (px, strip coordinates) in every column of a strip.
 
