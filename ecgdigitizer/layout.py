@@ -116,20 +116,33 @@ def time_axis_find(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float, *, gap
     count (eik-dev aug E00009: specks on three of four rows put the end
     4 mm late, and every lead 0.17 s early; masked SNR 8.4 -> 8.9 dB, the
     other eik-dev pages unchanged; the renderer's pages of 12 validation
-    records +0.11 to +0.19 dB in each of the five sets).
+    records +0.11 to +0.19 dB in each of the five sets). The band is 3 mm
+    either side of the baseline, so that neighbouring rows stay out; a trace
+    that ends on a steep stroke leaves it, and the ink connected to the
+    band's last column is followed to its right end (eik-dev clean JS45547
+    and JS45549 were read 59 and 31 ms early, and the first 59 ms of each
+    lead's window held the previous lead's trace; now 5 and 2 ms).
     """
     half = max(1, int(3 * px_per_mm))
     # Odd widths, so that neither shifts the ink (an even opening moved the end a pixel right).
     speck = np.ones((1, 2 * int(px_per_mm / 2) + 1), np.uint8)             # opens specks under 1 mm
     bridge = np.ones((1, 2 * int(gap_mm / 2 * px_per_mm) + 1), np.uint8)  # closes gaps up to gap_mm
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    rightmost = stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] - 1
     ends = []
     for y in row_y.astype(int):
-        present = mask[max(0, y - half): y + half + 1].any(axis=0).astype(np.uint8).reshape(1, -1)
+        band = slice(max(0, y - half), y + half + 1)
+        present = mask[band].any(axis=0).astype(np.uint8).reshape(1, -1)
         opened = cv2.morphologyEx(present, cv2.MORPH_OPEN, speck)
         stretches = true_spans(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, bridge).ravel().astype(bool))
         long_ends = [end for start, end in stretches if end - start >= min_stretch_mm * px_per_mm]
         if long_ends:
-            ends.append(long_ends[-1] - 0.5)   # the last inked column's right edge
+            last = long_ends[-1] - 1
+            # The stroke the trace ends on may leave the band: follow its ink.
+            touching = labels[band, last][mask[band, last]]
+            if touching.size:
+                last = max(last, int(rightmost[touching].max()))
+            ends.append(last + 0.5)   # the last inked column's right edge
     if not ends:
         raise ValueError("no trace ink found in any row")
     x_end = float(np.median(ends))

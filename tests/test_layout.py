@@ -40,3 +40,16 @@ def test_specks_beyond_the_traces_end_do_not_move_the_time_axis():
             mask[y - 3:y, x:x + 8] = True
     _, x_end = time_axis_find(mask, np.array(rows, float), 4.0)
     assert x_end == pytest.approx(1043.5)
+
+
+def test_a_trace_that_ends_on_a_tall_stroke_ends_where_the_stroke_does():
+    # At 4 px/mm the rows' band reaches 3 mm (12 px) either side of the
+    # baseline; every row's last stroke climbs 40 px and ends, out of it, at column 1049.
+    mask = np.zeros((850, 1100), bool)
+    rows = (350, 490, 630, 770)
+    for y in rows:
+        mask[y:y + 2, 60:1040] = True
+        for k, x in enumerate(range(1040, 1050)):
+            mask[y - 4 * k - 4:y - 4 * k + 2, x] = True
+    _, x_end = time_axis_find(mask, np.array(rows, float), 4.0)
+    assert x_end == pytest.approx(1049.5)
