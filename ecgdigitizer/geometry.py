@@ -72,9 +72,9 @@ def ink_darkness(image: np.ndarray, *, chroma_weight: bool = True) -> np.ndarray
         0 on paper, towards 1 on black ink.
     """
     smooth = cv2.GaussianBlur(image, (0, 0), 0.7).astype(np.float32)
-    paper = np.stack([_paper_brightness(smooth[:, :, c]) for c in range(3)], axis=2)
-    paper = np.minimum(paper, _paper_under_shadow(smooth))
-    ratio = np.clip(smooth / np.maximum(paper, 1.0), 0.0, 1.0)
+    paper = np.minimum(_paper_brightness(smooth), _paper_under_shadow(smooth))
+    ratio = cv2.divide(smooth, np.maximum(paper, 1.0, out=paper))
+    np.clip(ratio, 0.0, 1.0, out=ratio)
     r, g, b = ratio[:, :, 0], ratio[:, :, 1], ratio[:, :, 2]
     brightest = np.maximum(np.maximum(r, g), b)  # (faster than ratio.max(axis=2))
     darkness = 1.0 - brightest
@@ -99,8 +99,8 @@ def grid_suppress(ink: np.ndarray, *, quantile: float = 0.3) -> np.ndarray:
 
 
 def _paper_brightness(value: np.ndarray) -> np.ndarray:
-    """Local paper brightness: a wide median on a small copy, so that thin ink vanishes."""
-    h, w = value.shape
+    """Local paper brightness, per channel: a wide median on a small copy, so that thin ink vanishes."""
+    h, w = value.shape[:2]
     scale = 200.0 / max(h, w)
     small = cv2.resize(value.astype(np.uint8), (max(1, int(w * scale)), max(1, int(h * scale))),
                        interpolation=cv2.INTER_AREA)
