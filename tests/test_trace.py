@@ -99,6 +99,21 @@ def test_a_tip_narrower_than_a_thick_line_s_reach_is_read_at_its_top():
     assert np.nanmax(got[7:13]) >= 200.0      # and the S wave's
 
 
+def test_a_stroke_longer_than_the_line_s_reach_is_read_falling_all_the_way():
+    # The runs of a noisy 200-dpi trace (median run 7 px, so a reach of three
+    # columns) around a QRS (eik-dev clean JS45547, lead I): an R tip at
+    # column 6 (row 213), a fall over three columns to an S trough at column 10
+    # (row 294). Bounded by every run within three columns, the fall's bounds
+    # contradict each other, and their middle read the stroke as a plateau
+    # (249, 249, 252) before a jump to the trough.
+    stroke = [(231, 239), (229, 239), (227, 237), (223, 232), (215, 229), (210, 227), (210, 233),
+              (210, 272), (213, 296), (238, 297), (271, 297), (270, 297), (260, 290), (254, 280), (247, 271)]
+    runs = [(231, 237)] * 10 + stroke + [(250, 256)] * 10
+    got = trace_extract(_mask_from_runs(runs, 320), 234.0, px_per_mm=7.87).rows[10:]
+    assert np.all(np.diff(got[6:11]) > 5.0)      # falling in every column from the tip to the trough
+    assert got[9] >= 270.0                        # the column before the trough near its depth
+
+
 def test_a_spike_whose_middle_column_a_grid_line_erased_is_read_as_one_tip():
     # A 3-px line's QRS spike on a 100-dpi page (as on eik-dev aug E00001,
     # lead I): a vertical grid line removed the stroke's ink in its middle
