@@ -204,34 +204,53 @@ def _node_cost(runs: Runs, baseline_row: float, px_per_mm: float, baseline_weigh
 
 def _path_choose(runs: Runs, bounds: np.ndarray, node_cost: np.ndarray,
                  px_per_mm: float) -> list[tuple[int, int]]:
-    """Viterbi over columns; empty columns are skipped, so gaps do not break the path."""
-    prev_idx: np.ndarray | None = None
-    prev_cost: np.ndarray | None = None
-    back: dict[int, np.ndarray] = {}
-    columns = []
-    for col in range(len(bounds) - 1):
+    """Viterbi over columns; empty columns are skipped, so gaps do not break the path.
+
+    Returns ``(column, run)`` pairs from left to right. Most columns hold one
+    run (the trace alone); a stretch of them has no choice to make, and its
+    costs are summed at once (``np.cumsum``) instead of column by column.
+    """
+    counts = np.diff(bounds)
+    inked = np.flatnonzero(counts)
+    cost = np.empty(node_cost.size)                # cheapest path ending at each run
+    back = np.full(node_cost.size, -1)             # the run before it on that path
+    single = counts[inked] == 1
+    i = 0
+    while i < inked.size:
+        col = inked[i]
         idx = np.arange(bounds[col], bounds[col + 1])
-        if idx.size == 0:
-            continue
-        if prev_idx is None:
-            cost = node_cost[idx]
-            back[col] = np.full(idx.size, -1)
+        if i == 0:
+            cost[idx] = node_cost[idx]
         else:
+            prev = np.arange(bounds[inked[i - 1]], bounds[inked[i - 1] + 1])
             # Vertical gap between runs (0 when they overlap or touch), in mm.
             gap = _vertical_gap(runs.top[idx][:, None], runs.bottom[idx][:, None],
-                                runs.top[prev_idx][None, :], runs.bottom[prev_idx][None, :])
-            total = prev_cost[None, :] + gap / px_per_mm
+                                runs.top[prev][None, :], runs.bottom[prev][None, :])
+            total = cost[prev][None, :] + gap / px_per_mm
             best = np.argmin(total, axis=1)
-            cost = total[np.arange(idx.size), best] + node_cost[idx]
-            back[col] = prev_idx[best]
-        columns.append((col, idx))
-        prev_idx, prev_cost = idx, cost
+            cost[idx] = total[np.arange(idx.size), best] + node_cost[idx]
+            back[idx] = prev[best]
+        i += 1
+        if idx.size == 1:
+            # The single-run columns that follow: each run follows the one before.
+            j = i
+            while j < inked.size and single[j]:
+                j += 1
+            if j > i:
+                chain = bounds[inked[i:j]]
+                before = np.r_[idx[0], chain[:-1]]
+                step = _vertical_gap(runs.top[chain], runs.bottom[chain], runs.top[before],
+                                     runs.bottom[before]) / px_per_mm + node_cost[chain]
+                cost[chain] = cost[idx[0]] + np.cumsum(step)
+                back[chain] = before
+                i = j
     # Backtrack from the cheapest run of the last inked column.
+    last = np.arange(bounds[inked[-1]], bounds[inked[-1] + 1])
+    k = int(last[np.argmin(cost[last])])
     path = []
-    k = int(prev_idx[np.argmin(prev_cost)])
-    for col, idx in reversed(columns):
-        path.append((col, k))
-        k = int(back[col][np.searchsorted(idx, k)])
+    while k >= 0:
+        path.append((int(runs.column[k]), k))
+        k = int(back[k])
     return path[::-1]
 
 
