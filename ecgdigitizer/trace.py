@@ -290,10 +290,11 @@ def _values_from_runs(tops: np.ndarray, bottoms: np.ndarray, px_per_mm: float) -
     """Row of the line's centre per column, undoing the line's thickness.
 
     A line ``w`` px thick inks a column wherever its centre passes within
-    about ``(w - 1) / 2`` px of it, widened by ``(w - 1) / 2`` rows up and
-    down. So the centre at column c lies below every top and above every
-    bottom of the runs within that reach (less the widening), and the middle
-    of that interval is the value. On a steep, curving stroke the run's own
+    about ``(w - 1) / 2`` px of it, widened up and down by the pen's height
+    there. So the centre at column c lies below every top and above every
+    bottom of the runs within that reach, less the pen's height at their
+    distance (``_centre_between``), and the middle of that interval is the
+    value. On a steep, curving stroke the run's own
     centre leans towards the side the stroke bends to, by up to a third of
     the stroke's height in one column; the interval does not. Where a
     stroke is longer than the line's reach, the runs within reach include
@@ -368,12 +369,26 @@ def _centre_between(top: np.ndarray, bottom: np.ndarray, tops: np.ndarray, botto
                     reach: int, widen: float) -> tuple[np.ndarray, np.ndarray]:
     """The middle of the rows a line's centre can lie between, given the runs within ``reach`` columns.
 
-    ``top``/``bottom`` are ``tops``/``bottoms`` with -inf/+inf where a
-    column has no run. Returns the middle (clipped to the column's own run;
-    NaN where it has none) and whether the bounds agree (lower <= upper).
+    A round pen of radius ``widen`` whose centre passes through row ``y`` at
+    column ``c`` inks column ``c + d`` from ``y - sqrt(widen^2 - d^2)`` to
+    ``y + sqrt(widen^2 - d^2)``: so every run within reach bounds the centre,
+    by that much less the farther it lies. (A flat widening of ``widen`` for
+    every run within reach bounded steep strokes too tightly: masked SNR,
+    eik-dev +0.03 dB in every condition; the renderer's pages of 12
+    validation records +0.01 to +0.12.) ``top``/``bottom`` are
+    ``tops``/``bottoms`` with -inf/+inf where a column has no run. Returns
+    the middle (clipped to the column's own run; NaN where it has none) and
+    whether the bounds agree (lower <= upper).
     """
-    row_min = maximum_filter1d(top, 2 * reach + 1, mode="nearest") + widen
-    row_max = minimum_filter1d(bottom, 2 * reach + 1, mode="nearest") - widen
+    row_min = top + widen
+    row_max = bottom - widen
+    n = top.size
+    for d in range(1, min(reach, n - 1) + 1):
+        pen = np.sqrt(max(widen * widen - d * d, 0.0))
+        # The run d columns to the right of each column, then the one d to the left.
+        for here, there in ((slice(0, n - d), slice(d, n)), (slice(d, n), slice(0, n - d))):
+            row_min[here] = np.maximum(row_min[here], top[there] + pen)
+            row_max[here] = np.minimum(row_max[here], bottom[there] - pen)
     with np.errstate(invalid="ignore"):  # -inf + inf where no column nearby has a run
         return np.clip((row_min + row_max) / 2.0, tops, bottoms), row_min <= row_max
 
