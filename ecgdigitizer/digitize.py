@@ -5,6 +5,9 @@ followed through the pipeline::
 
     image -> deskew -> scale -> ink -> layout -> traces -> leads -> signal
 
+in three calls: ``page_geometry`` (deskew to layout), ``page_rows`` (the
+traces, one row per pixel column) and ``rows_signal`` (leads and signal).
+
 Two trace extractors share everything else (``METHODS``):
 
 * ``classical``: ink by colour and darkness, dynamic programming over the
@@ -28,7 +31,7 @@ from .models.strip_model import StripModel, rows_decode
 from .strips import strip_extract
 from .trace import Trace, trace_extract
 
-__all__ = ["Digitization", "PageGeometry", "page_geometry", "digitize_image", "METHODS"]
+__all__ = ["Digitization", "PageGeometry", "page_geometry", "page_rows", "rows_signal", "digitize_image", "METHODS"]
 
 log = logging.getLogger(__name__)
 
@@ -150,24 +153,37 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
     if method == "learned" and strip_model is None:
         raise ValueError("method 'learned' needs the image model (strip_model), and none was loaded")
     geo = page_geometry(image, layout=layout)                         # level, scale, ink, layout
-    page = geo.page
-    if method == "classical":
-        rows = _rows_trace(geo)                                       # one row per column
-        confidence_rows = [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
-    else:
-        guides, guide_confidence = _rows_learned(geo, strip_model)    # where the model sees the trace
-        rows, confidence_rows = _rows_guided(_rows_trace(geo, guides, guide_confidence, GUIDE_STRAY_MM),
-                                             guides, guide_confidence)
-    x_start, x_end, px_per_mm = page.x_start, page.x_end, geo.px_per_mm
-    samples = page_samples(fs)
-    leads = leads_cut(rows, page.layout, x_start, x_end, samples)     # rows -> lead windows
-    signal = signal_assemble(leads, lead_names, fs, num_samples, px_per_mm)
-    confidence = leads_place(leads_cut(confidence_rows, page.layout, x_start, x_end, samples),
-                             lead_names, fs, num_samples, px_per_mm)
+    rows, confidence_rows = page_rows(geo, method, strip_model)       # one row per column
+    signal, confidence = rows_signal(rows, confidence_rows, geo, lead_names, fs, num_samples)
     notes = [f"rotation {geo.angle_deg:+.2f} deg", f"{geo.px_per_mm:.3f} px/mm "
-             f"({'grid' if geo.from_grid else 'page-size prior'})", f"layout {page.layout.name}",
+             f"({'grid' if geo.from_grid else 'page-size prior'})", f"layout {geo.page.layout.name}",
              f"method {method}"]
     return Digitization(signal, confidence, geo, notes)
+
+
+def page_rows(geo: PageGeometry, method: str, strip_model: StripModel | None = None
+              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Every page row's trace: its row (px) and confidence per column of the time axis.
+
+    Columns run from ``round(x_start)`` to ``round(x_end)``; NaN where nothing was read.
+    """
+    if method == "classical":
+        rows = _rows_trace(geo)
+        return rows, [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
+    guides, guide_confidence = _rows_learned(geo, strip_model)        # where the model sees the trace
+    return _rows_guided(_rows_trace(geo, guides, guide_confidence, GUIDE_STRAY_MM), guides, guide_confidence)
+
+
+def rows_signal(rows: list[np.ndarray], confidence_rows: list[np.ndarray], geo: PageGeometry,
+                lead_names: list[str], fs: float, num_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Page rows' traces (``page_rows``) to the signal and its confidence, ``(num_samples, len(lead_names))``."""
+    page = geo.page
+    samples = page_samples(fs)
+    leads = leads_cut(rows, page.layout, page.x_start, page.x_end, samples)     # rows -> lead windows
+    signal = signal_assemble(leads, lead_names, fs, num_samples, geo.px_per_mm)
+    confidence = leads_place(leads_cut(confidence_rows, page.layout, page.x_start, page.x_end, samples),
+                             lead_names, fs, num_samples, geo.px_per_mm)
+    return signal, confidence
 
 
 def _rows_learned(geo: PageGeometry, model: StripModel) -> tuple[list[np.ndarray], list[np.ndarray]]:
