@@ -3,9 +3,11 @@
 
     python bench/column_oracle.py                      # all four eik-dev conditions
     python bench/column_oracle.py --conditions aug --method classical
+    python bench/column_oracle.py --no-column-model      # the ink tracker's own columns
 
 For each eik-dev page, the learned (or classical) digitizer reads one trace row
-per pixel column (``digitize.page_rows``). ECG-Image-Kit's JSON sidecar gives
+per pixel column (``digitize.page_rows``, with the model folder's column model
+unless ``--no-column-model``). ECG-Image-Kit's JSON sidecar gives
 where every sample was drawn, so the trace's true centre row at each column is
 known (the JSON's pixel coordinates are taken to be 0.5 px off ours, pixel
 corners against pixel centres: on clean pages that makes the median error on
@@ -42,11 +44,11 @@ from ecgdigitizer.digitize import PageGeometry, page_geometry, page_rows, rows_s
 from ecgdigitizer.evaluation.alignment import lead_align, signal_shift  # noqa: E402
 from ecgdigitizer.evaluation.metrics import snr_compute  # noqa: E402
 from ecgdigitizer.image_io import image_load  # noqa: E402
-from ecgdigitizer.models.strip_model import strip_model_load  # noqa: E402
+from ecgdigitizer.pipeline import digitizer_load  # noqa: E402
 from ecgdigitizer.records import header_load, signal_load  # noqa: E402
 
 DATA = os.path.join(HERE, "..", "..", "shared", "data", "eik-dev")
-MODEL = os.path.join(HERE, "..", "model", "strip_model.pt")
+MODEL = os.path.join(HERE, "..", "model")
 CONDITIONS = ("clean", "aug", "wrinkle", "varied")
 STEEP_PX_PER_COLUMN = 4.0
 VARIANTS = ("read", "exact", "exact_steep", "exact_other")
@@ -94,7 +96,7 @@ def record_snr(reference: np.ndarray, signal: np.ndarray, fs: float) -> float:
     return float(np.nanmean(snrs))
 
 
-def condition_run(folder: str, method: str, model) -> pd.DataFrame:
+def condition_run(folder: str, method: str, strip_model, column_model) -> pd.DataFrame:
     """One row per page of ``folder`` (an eik-dev condition): the masked SNR of each variant."""
     rows_out = []
     for sidecar_path in sorted(glob.glob(os.path.join(folder, "full", "*-0.json"))):
@@ -105,7 +107,7 @@ def condition_run(folder: str, method: str, model) -> pd.DataFrame:
         header = header_load(record)
         reference, _ = signal_load(record)
         geo = page_geometry(image_load(os.path.join(folder, "hidden", f"{name}-0.png")))
-        rows, confidence = page_rows(geo, method, model)
+        rows, confidence = page_rows(geo, method, strip_model, column_model)
         truth = true_rows(sidecar, geo)
         result = {"record": name}
         for variant in VARIANTS:
@@ -120,14 +122,17 @@ def condition_run(folder: str, method: str, model) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DATA)
-    parser.add_argument("--model", default=MODEL, help="the image model (for --method learned)")
+    parser.add_argument("--model", default=MODEL, help="the model folder (its image and column models)")
+    parser.add_argument("--no-column-model", action="store_true", help="leave the steep columns as tracked")
     parser.add_argument("--method", default="learned", choices=("learned", "classical"))
     parser.add_argument("--conditions", default=",".join(CONDITIONS))
     args = parser.parse_args(argv)
-    model = strip_model_load(args.model) if args.method == "learned" else None
+    digitizer = digitizer_load(args.model, method=args.method, complete=False, device="cpu")
+    column_model = None if args.no_column_model else digitizer.column_model
     tables = []
     for condition in args.conditions.split(","):
-        table = condition_run(os.path.join(args.data, condition), args.method, model)
+        table = condition_run(os.path.join(args.data, condition), args.method, digitizer.strip_model,
+                              column_model)
         table.insert(0, "condition", condition)
         tables.append(table)
     results = pd.concat(tables, ignore_index=True)

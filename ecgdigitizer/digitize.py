@@ -14,7 +14,11 @@ Two trace extractors share everything else (``METHODS``):
   ink's vertical runs (``trace``); needs no training;
 * ``learned``: the image model (``models.strip_model``) reads each row's
   canonical strip (``strips``) and gives a sub-pixel row and a confidence
-  per column.
+  per column; it steers the same ink tracking.
+
+With either, the column model (``models.column_model``), when given, then
+moves the rows of steep columns (QRS strokes) to where the ink's
+darkness shows the line's centre.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import torch
 from .assemble import leads_cut, leads_place, page_samples, signal_assemble
 from .geometry import grid_detect, grid_suppress, image_rotate, ink_darkness, line_darkness, page_deskew
 from .layout import PageLayout, ink_mask, layout_detect
+from .models.column_model import ColumnModel, rows_refine
 from .models.strip_model import StripModel, rows_decode
 from .strips import strip_extract
 from .trace import Trace, trace_extract
@@ -92,9 +97,11 @@ def page_geometry(image: np.ndarray, *, layout: str | None = None) -> PageGeomet
     ValueError
         When no layout can be read from the page.
     """
-    angle = page_deskew(line_darkness(image))                        # level the page
-    level = image_rotate(image, angle) if abs(angle) > 0.01 else image
-    grid = grid_detect(line_darkness(level))                          # paper scale
+    lines = line_darkness(image)
+    angle = page_deskew(lines)                                        # level the page
+    rotated = abs(angle) > 0.01
+    level = image_rotate(image, angle) if rotated else image
+    grid = grid_detect(line_darkness(level) if rotated else lines)    # paper scale
     darkness = grid_suppress(ink_darkness(level))                     # trace darkness, grid removed
     ink = ink_mask(darkness)                                          # trace ink
     page = layout_detect(ink, grid.px_per_mm, layout=layout)          # rows, columns, leads
@@ -123,7 +130,8 @@ class Digitization:
 
 def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samples: int, *,
                    method: str = "classical", layout: str | None = None,
-                   strip_model: StripModel | None = None) -> Digitization:
+                   strip_model: StripModel | None = None, column_model: ColumnModel | None = None
+                   ) -> Digitization:
     """Digitize one page.
 
     Parameters
@@ -141,6 +149,8 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
         Force a layout (see ``ecgdigitizer.layouts.LAYOUTS``) instead of detecting it.
     strip_model : StripModel, optional
         The image model; required by ``method="learned"``.
+    column_model : ColumnModel, optional
+        Refines the rows of steep columns; without it they stay the tracker's.
 
     Raises
     ------
@@ -153,7 +163,7 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
     if method == "learned" and strip_model is None:
         raise ValueError("method 'learned' needs the image model (strip_model), and none was loaded")
     geo = page_geometry(image, layout=layout)                         # level, scale, ink, layout
-    rows, confidence_rows = page_rows(geo, method, strip_model)       # one row per column
+    rows, confidence_rows = page_rows(geo, method, strip_model, column_model)   # one row per column
     signal, confidence = rows_signal(rows, confidence_rows, geo, lead_names, fs, num_samples)
     notes = [f"rotation {geo.angle_deg:+.2f} deg", f"{geo.px_per_mm:.3f} px/mm "
              f"({'grid' if geo.from_grid else 'page-size prior'})", f"layout {geo.page.layout.name}",
@@ -161,17 +171,22 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
     return Digitization(signal, confidence, geo, notes)
 
 
-def page_rows(geo: PageGeometry, method: str, strip_model: StripModel | None = None
-              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def page_rows(geo: PageGeometry, method: str, strip_model: StripModel | None = None,
+              column_model: ColumnModel | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Every page row's trace: its row (px) and confidence per column of the time axis.
 
     Columns run from ``round(x_start)`` to ``round(x_end)``; NaN where nothing was read.
     """
     if method == "classical":
         rows = _rows_trace(geo)
-        return rows, [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
-    guides, guide_confidence = _rows_learned(geo, strip_model)        # where the model sees the trace
-    return _rows_guided(_rows_trace(geo, guides, guide_confidence, GUIDE_STRAY_MM), guides, guide_confidence)
+        confidence = [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
+    else:
+        guides, guide_confidence = _rows_learned(geo, strip_model)    # where the model sees the trace
+        rows, confidence = _rows_guided(_rows_trace(geo, guides, guide_confidence, GUIDE_STRAY_MM), guides,
+                                        guide_confidence)
+    if column_model is not None:                                      # steep columns, to a fraction of a pixel
+        rows = rows_refine(rows, geo.darkness, int(round(geo.page.x_start)), geo.px_per_mm, column_model)
+    return rows, confidence
 
 
 def rows_signal(rows: list[np.ndarray], confidence_rows: list[np.ndarray], geo: PageGeometry,

@@ -29,6 +29,7 @@ import torch
 from .completion import SIGNAL_MODEL_FILE, signal_complete, signal_model_load
 from .digitize import METHODS, digitize_image
 from .image_io import image_load
+from .models.column_model import column_model_load
 from .models.strip_model import strip_model_load
 from .records import Header, header_load
 
@@ -52,14 +53,16 @@ class DigitizerConfig:
         Fill samples the page does not show with the signal model (or with
         the lead-relation prior when no signal model is present). When False
         they are written as NaN.
-    signal_model, strip_model : str or None
-        File names (in the model folder) of the signal model's and the image
-        model's weights.
+    signal_model, strip_model, column_model : str or None
+        File names (in the model folder) of the signal model's, the image
+        model's and the column model's weights. The image model serves the
+        learned method only; the column model, when named, either method.
     """
     method: str = "classical"
     complete: bool = True
     signal_model: str | None = SIGNAL_MODEL_FILE
     strip_model: str | None = None
+    column_model: str | None = None
 
 
 def device_choose(device: str | None = None) -> str:
@@ -80,12 +83,13 @@ class Digitizer:
     ----------
     config : DigitizerConfig
     device : str
-    signal_model, strip_model : torch.nn.Module or None
+    signal_model, strip_model, column_model : torch.nn.Module or None
     """
     config: DigitizerConfig
     device: str = "cpu"
     signal_model: object | None = field(default=None, repr=False)
     strip_model: object | None = field(default=None, repr=False)
+    column_model: object | None = field(default=None, repr=False)
 
     def record_digitize(self, record: str) -> np.ndarray:
         """Signal ``(num_samples, num_leads)`` in mV for a record (path without extension).
@@ -106,7 +110,8 @@ class Digitizer:
             raise ValueError(f"{record}.hea: the header names no image (no '# Image:' line)")
         folder = os.path.dirname(record)
         pages = [digitize_image(image_load(os.path.join(folder, name)), header.signal_names, header.fs,
-                                header.num_samples, method=self.config.method, strip_model=self.strip_model)
+                                header.num_samples, method=self.config.method, strip_model=self.strip_model,
+                                column_model=self.column_model)
                  for name in header.image_files]
         for name, page in zip(header.image_files, pages):
             log.info("%s: %s", name, "; ".join(page.notes))
@@ -163,7 +168,8 @@ def digitizer_load(model_folder: str | None, *, method: str | None = None, compl
     signal_model = _weights_load(model_folder, config.signal_model, signal_model_load, chosen, path)
     strip_model = _weights_load(model_folder, config.strip_model if config.method == "learned" else None,
                                 strip_model_load, chosen, path)
-    return Digitizer(config, chosen, signal_model, strip_model)
+    column_model = _weights_load(model_folder, config.column_model, column_model_load, chosen, path)
+    return Digitizer(config, chosen, signal_model, strip_model, column_model)
 
 
 def _weights_load(model_folder: str, name: str | None, loader, device: str, config_path: str | None):

@@ -42,7 +42,8 @@ def _bad_records(folder):
 
 
 TINY_TRAINING = {"ECGDIG_MAX_STEPS": "2", "ECGDIG_EVAL_EVERY": "2", "ECGDIG_BATCH_SIZE": "2",
-                 "ECGDIG_NUM_WORKERS": "0", "ECGDIG_EVAL_BATCHES": "1"}
+                 "ECGDIG_NUM_WORKERS": "0", "ECGDIG_EVAL_BATCHES": "1",
+                 "ECGDIG_TRAIN_PAGES": "2", "ECGDIG_VAL_PAGES": "1"}   # the column model's pages
 
 
 def _records_folder(folder) -> str:
@@ -66,7 +67,7 @@ def trained_model(tmp_path_factory):
 def test_train_model_writes_a_loadable_model(trained_model):
     config = json.load(open(os.path.join(trained_model, "digitizer.json")))
     assert config["method"] == "learned"
-    for name in (config["signal_model"], config["strip_model"]):
+    for name in (config["signal_model"], config["strip_model"], config["column_model"]):
         assert os.path.isfile(os.path.join(trained_model, name))
 
 
@@ -82,6 +83,7 @@ def test_train_model_on_a_rendered_challenge_folder(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "3 pages with JSON" in result.stderr
     assert (model / "strip_model.pt").is_file() and (model / "digitizer.json").is_file()
+    assert (model / "column_model.pt").is_file()
 
 
 def test_run_model_allow_failures_then_evaluate(eik_dev, trained_model, tmp_path):

@@ -29,7 +29,8 @@ from ..image_io import image_load
 from ..render import ground_truth_read, page_render, plotted_pixels_array
 from ..strips import STRIP_HEIGHT, Strip, strip_extract
 
-__all__ = ["StripDataConfig", "StripDataset", "SidecarStripDataset", "page_crops", "strip_target"]
+__all__ = ["StripDataConfig", "StripDataset", "SidecarStripDataset", "page_crops", "strip_target", "record_arrays",
+           "truth_by_row"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class StripDataConfig:
 
 
 @functools.lru_cache(maxsize=256)
-def _record(path: str) -> tuple[np.ndarray, float, tuple[str, ...]]:
+def record_arrays(path: str) -> tuple[np.ndarray, float, tuple[str, ...]]:
+    """A record's signal (float32 mV), sampling rate and lead names; the last 256 read are kept."""
     signal, fields = signal_load(path)
     if signal is None:
         raise ValueError(f"{path}: no signal to draw")
@@ -70,7 +72,7 @@ def strip_target(strip: Strip, points: np.ndarray, width: int) -> tuple[np.ndarr
     return target, valid
 
 
-def _leads_by_row(gt: dict, geo: PageGeometry, image_shape) -> list[np.ndarray]:
+def truth_by_row(gt: dict, geo: PageGeometry, image_shape) -> list[np.ndarray]:
     """Ground-truth points (level-page coordinates) of each detected page row."""
     h, w = image_shape[:2]
     rotation = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), geo.angle_deg, 1.0)
@@ -111,7 +113,7 @@ def page_crops(image: np.ndarray, ground_truth: dict, rng: np.random.Generator,
         geo = page_geometry(image)
     except ValueError:
         return None
-    points = _leads_by_row(ground_truth, geo, image.shape)
+    points = truth_by_row(ground_truth, geo, image.shape)
     strips = [strip_extract(geo.level, y, geo.page.x_start, geo.page.x_end, geo.px_per_mm)
               for y in geo.page.row_y]
     truths = [strip_target(st, pts, st.image.shape[1]) for st, pts in zip(strips, points)]
@@ -168,7 +170,7 @@ class StripDataset(Dataset):
         cfg = self.config
         for attempt in range(cfg.max_tries):
             rng = np.random.default_rng([self.seed, i, attempt])
-            signal, fs, names = _record(self.records[rng.integers(len(self.records))])
+            signal, fs, names = record_arrays(self.records[rng.integers(len(self.records))])
             window = int(round(10 * fs))
             start = int(rng.integers(0, max(1, signal.shape[0] - window + 1)))
             page = page_render(signal, fs, list(names), layout=str(rng.choice(cfg.layouts)),

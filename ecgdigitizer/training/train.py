@@ -9,6 +9,10 @@ ECG-Image-Kit JSON sidecars when present) or WFDB records alone.
   own images come with ECG-Image-Kit JSON files (``<image stem>.json``),
   those pages and their ``plotted_pixels`` are added to its training set.
   Images without JSON are not used: their pixel targets are unknown.
+* The column model learns from pages drawn the same way and read by the
+  freshly trained image model (rendered pages only: the JSON files of other
+  renderers place pixels by their own conventions, off by up to half a
+  pixel, which is the size of the corrections it learns).
 
 The digitizer's configuration (``digitizer.json``) is written last, so a
 model folder is usable only once training has finished.
@@ -19,10 +23,12 @@ import logging
 import os
 
 from ..completion import SIGNAL_MODEL_FILE
+from ..models.column_model import COLUMN_MODEL_FILE
 from ..models.strip_model import STRIP_MODEL_FILE
 from ..pipeline import DigitizerConfig, digitizer_config_save
 from ..records import header_load, records_find, signal_load
 from .config import config_override, config_preset
+from .column_training import column_config_preset, column_data_config, column_model_train
 from .signal_training import signal_model_train
 from .strip_training import strip_config_preset, strip_model_train
 
@@ -69,10 +75,10 @@ def sidecar_pages_find(record_paths: list[str]) -> list[tuple[str, str]]:
 
 def models_train(data_folder: str, model_folder: str, *, verbose: bool = False,
                  overrides: dict | None = None) -> None:
-    """Train the signal model and the image model on ``data_folder``; write a complete model folder.
+    """Train every model (signal, image, column) on ``data_folder``; write a complete model folder.
 
     Hyper-parameters: each model's CPU or GPU preset, then ``ECGDIG_<FIELD>``
-    environment variables, then ``overrides`` (applied to both models).
+    environment variables, then ``overrides`` (applied to every model).
     """
     def settings(preset):
         return config_override(config_override(preset, os.environ, prefix_only=True), overrides or {})
@@ -83,6 +89,11 @@ def models_train(data_folder: str, model_folder: str, *, verbose: bool = False,
     pages = sidecar_pages_find(paths)
     log.info("training the image model on pages drawn from %d records and %d pages with JSON",
              len(paths), len(pages))
-    strip_model_train(paths, model_folder, settings(strip_config_preset("auto")), verbose, sidecar_pages=pages)
+    strip_model, _ = strip_model_train(paths, model_folder, settings(strip_config_preset("auto")), verbose,
+                                       sidecar_pages=pages)
+    log.info("training the column model on pages drawn from %d records", len(paths))
+    column_model_train(paths, model_folder, strip_model, settings(column_config_preset("auto")), verbose,
+                       data_config=column_data_config())
     digitizer_config_save(model_folder, DigitizerConfig(method="learned", signal_model=SIGNAL_MODEL_FILE,
-                                                        strip_model=STRIP_MODEL_FILE))
+                                                        strip_model=STRIP_MODEL_FILE,
+                                                        column_model=COLUMN_MODEL_FILE))

@@ -1,0 +1,171 @@
+"""The column model: where, to a fraction of a pixel, is the trace in this steep column?
+
+The ink tracker (``trace``) reads one row per pixel column from the ink's
+vertical runs. On flat stretches that is nearly exact; in the columns a QRS
+stroke crosses, a run spans many rows and the line's own width, its round
+ends and the grid lines printed over it leave the centre uncertain by a large
+fraction of the run. There lies most of the digitizer's error (the column
+oracle, ``bench/column_oracle.py``: exact values in the steep columns alone
+are worth 4.6 dB of masked SNR on eik-dev clean pages, 3.9 on aug ones).
+
+The model looks at the page's trace darkness (grid removed) around each such
+column, where the anti-aliased edges of the stroke show how it passes, and
+predicts how far the true centre lies from the tracker's row:
+
+* input: a patch of ``bins`` rows spanning +-``half_mm`` around the tracker's
+  row, over the column and ``half_columns`` columns on each side (rows are
+  resampled to millimetres, so one model serves every resolution; columns
+  stay pixels, the unit of the tracker's output), plus the tracker's rows in
+  those columns relative to this one (mm) and the page's scale;
+* three 3x3 convolutions, each halving the rows (the first at full
+  resolution cost three times as much for 1 % less error), then a small MLP;
+* output: the correction in mm. Loss: mean squared error, the SNR's own
+  measure, over examples whose correction is under ``max_correction_mm``
+  (beyond that the tracker followed the wrong ink, which is not this model's
+  job).
+
+Only columns whose row differs from a neighbour's by ``min_step_mm`` or more
+are refined; flat columns keep the tracker's sub-pixel darkness centre.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn as nn
+from scipy.ndimage import map_coordinates
+
+from .weights import model_load, model_save
+
+__all__ = ["ColumnModelConfig", "ColumnModel", "column_candidates", "column_features", "rows_refine",
+           "column_model_save", "column_model_load", "COLUMN_MODEL_FILE"]
+
+COLUMN_MODEL_FILE = "column_model.pt"
+_KIND = "ecgdigitizer.column_model"
+
+
+@dataclass(frozen=True)
+class ColumnModelConfig:
+    half_mm: float = 4.0          # the patch spans +-half_mm around the tracker's row
+    bins: int = 64                # patch rows over that span (a multiple of 8)
+    half_columns: int = 3         # patch columns on each side of the refined one
+    min_step_mm: float = 0.3      # refine columns whose row differs this much from a neighbour's
+    channels: int = 32
+    hidden: int = 64
+    max_correction_mm: float = 2.0  # training examples needing more are left out of the loss
+
+
+class ColumnModel(nn.Module):
+    def __init__(self, config: ColumnModelConfig = ColumnModelConfig()):
+        super().__init__()
+        self.config = config
+        c, columns = config.channels, 2 * config.half_columns + 1
+        # Convolutions are "valid" along columns (7 -> 1) and halve the rows three times.
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, c // 2, 3, stride=(2, 1), padding=(1, 0)), nn.ReLU(inplace=True),
+            nn.Conv2d(c // 2, c, 3, stride=(2, 1), padding=(1, 0)), nn.ReLU(inplace=True),
+            nn.Conv2d(c, c, 3, stride=(2, 1), padding=(1, 0)), nn.ReLU(inplace=True))
+        features = c * (config.bins // 8) * (columns - 6)
+        self.head = nn.Sequential(nn.Linear(features + columns + 1, config.hidden), nn.ReLU(inplace=True),
+                                  nn.Linear(config.hidden, 1))
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, patch: torch.Tensor, neighbours: torch.Tensor, px_per_mm: torch.Tensor,
+                target: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Corrections (mm) for ``(N, bins, columns)`` patches; the loss when ``target`` (mm) is given.
+
+        Training batches arrive with a leading page axis, ``(B, N, ...)``;
+        it is flattened away.
+        """
+        columns = 2 * self.config.half_columns + 1
+        patch = patch.reshape(-1, 1, self.config.bins, columns)
+        neighbours = neighbours.reshape(-1, columns)
+        scale = px_per_mm.reshape(-1, 1) / 8.0          # about 1 at 200 dpi
+        features = torch.cat([self.conv(patch).flatten(1), neighbours, scale], dim=1)
+        correction = self.head(features)[:, 0]
+        if target is None:
+            return correction, None
+        target = target.reshape(-1)
+        valid = target.abs() < self.config.max_correction_mm
+        loss = ((correction - target)[valid] ** 2).mean() if valid.any() else correction.sum() * 0.0
+        return correction, loss
+
+
+def column_candidates(rows: np.ndarray, px_per_mm: float, min_step_mm: float) -> np.ndarray:
+    """Columns whose row differs from a neighbour's by ``min_step_mm`` or more (both neighbours read)."""
+    step = np.abs(np.diff(rows)) / px_per_mm
+    left, right = np.r_[np.nan, step], np.r_[step, np.nan]
+    with np.errstate(invalid="ignore"):   # NaN where a column was not read
+        return np.flatnonzero(np.isfinite(left) & np.isfinite(right) & (np.fmax(left, right) >= min_step_mm))
+
+
+def column_features(darkness: np.ndarray, rows: np.ndarray, first_column: int, columns: np.ndarray,
+                    px_per_mm: float, config: ColumnModelConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The model's inputs for ``columns`` of one page row's trace.
+
+    Parameters
+    ----------
+    darkness : (H, W) float ndarray
+        The page's trace darkness (``geometry.grid_suppress`` of ``ink_darkness``).
+    rows : (W_t,) float ndarray
+        The tracker's row per column, page rows; column ``j`` is page column ``first_column + j``.
+    columns : (N,) int ndarray
+        Indices into ``rows`` to describe (``column_candidates``).
+
+    Returns
+    -------
+    patch : (N, bins, 2 * half_columns + 1) float32 ndarray
+        Darkness, bilinearly sampled (0 outside the page).
+    neighbours : (N, 2 * half_columns + 1) float32 ndarray
+        The tracker's rows there minus this column's, in mm, clipped to the
+        patch's span (0 where a column was not read).
+    """
+    offsets = np.arange(-config.half_columns, config.half_columns + 1)
+    centre = rows[columns]
+    patch_rows = centre[:, None, None] + np.linspace(-config.half_mm, config.half_mm, config.bins)[None, :, None] * px_per_mm
+    patch_cols = (first_column + columns)[:, None, None] + offsets[None, None, :]
+    patch_rows, patch_cols = np.broadcast_arrays(patch_rows, patch_cols)
+    patch = map_coordinates(darkness, [patch_rows.ravel(), patch_cols.ravel()], order=1, mode="constant",
+                            cval=0.0).reshape(patch_rows.shape)
+    around = rows[np.clip(columns[:, None] + offsets[None, :], 0, rows.size - 1)]
+    neighbours = np.clip((around - centre[:, None]) / px_per_mm, -config.half_mm, config.half_mm)
+    return patch.astype(np.float32), np.nan_to_num(neighbours, nan=0.0).astype(np.float32)
+
+
+def rows_refine(rows: list[np.ndarray], darkness: np.ndarray, first_column: int, px_per_mm: float,
+                model: ColumnModel) -> list[np.ndarray]:
+    """Page rows' traces with their steep columns moved by the column model's corrections.
+
+    All rows' candidate columns go through the network in one batch.
+    """
+    config = model.config
+    chosen = [column_candidates(r, px_per_mm, config.min_step_mm) for r in rows]
+    if not any(c.size for c in chosen):
+        return [r.copy() for r in rows]
+    inputs = [column_features(darkness, r, first_column, c, px_per_mm, config) for r, c in zip(rows, chosen)]
+    device = next(model.parameters()).device
+    patch = torch.from_numpy(np.concatenate([p for p, _ in inputs])).to(device)
+    neighbours = torch.from_numpy(np.concatenate([n for _, n in inputs])).to(device)
+    with torch.inference_mode():
+        correction, _ = model(patch, neighbours, torch.full((patch.shape[0],), float(px_per_mm), device=device))
+    correction = correction.float().cpu().numpy().astype(np.float64) * px_per_mm
+    out, start = [], 0
+    for r, c in zip(rows, chosen):
+        r = r.copy()
+        r[c] += correction[start:start + c.size]
+        start += c.size
+        out.append(r)
+    return out
+
+
+def column_model_save(path: str, model: ColumnModel) -> None:
+    """Write the column model to ``path`` (plain data, see ``models.weights``)."""
+    model_save(path, model, _KIND)
+
+
+def column_model_load(path: str, device: str = "cpu") -> ColumnModel:
+    """The column model saved at ``path`` (or a training checkpoint of it), in eval mode."""
+    return model_load(path, ColumnModel, ColumnModelConfig, _KIND, device)
