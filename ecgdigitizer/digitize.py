@@ -16,9 +16,9 @@ Two trace extractors share everything else (``METHODS``):
   canonical strip (``strips``) and gives a sub-pixel row and a confidence
   per column; it steers the same ink tracking.
 
-With either, the column model (``models.column_model``), when given, then
-moves the rows of steep columns (QRS strokes) to where the ink's
-darkness shows the line's centre.
+The column model (``models.column_model``), when given (the pipeline gives
+it to the learned method), then moves the rows of steep columns (QRS
+strokes) to where the ink's darkness shows the line's centre.
 """
 from __future__ import annotations
 

@@ -55,8 +55,8 @@ class DigitizerConfig:
         they are written as NaN.
     signal_model, strip_model, column_model : str or None
         File names (in the model folder) of the signal model's, the image
-        model's and the column model's weights. The image model serves the
-        learned method only; the column model, when named, either method.
+        model's and the column model's weights. The image and column models
+        serve the learned method only (the classical one needs no training).
     """
     method: str = "classical"
     complete: bool = True
@@ -168,7 +168,8 @@ def digitizer_load(model_folder: str | None, *, method: str | None = None, compl
     signal_model = _weights_load(model_folder, config.signal_model, signal_model_load, chosen, path)
     strip_model = _weights_load(model_folder, config.strip_model if config.method == "learned" else None,
                                 strip_model_load, chosen, path)
-    column_model = _weights_load(model_folder, config.column_model, column_model_load, chosen, path)
+    column_model = _weights_load(model_folder, config.column_model if config.method == "learned" else None,
+                                 column_model_load, chosen, path)
     return Digitizer(config, chosen, signal_model, strip_model, column_model)
 
 

@@ -37,7 +37,7 @@ def test_features_are_centred_on_the_tracker_s_row():
 
 
 def test_refining_moves_only_the_candidate_columns():
-    model = ColumnModel(CONFIG).eval()
+    model = ColumnModel(ColumnModelConfig(passes=1)).eval()
     with torch.no_grad():                       # a model that always answers +0.25 mm
         for p in model.parameters():
             p.zero_()
@@ -51,6 +51,18 @@ def test_refining_moves_only_the_candidate_columns():
     assert moved.tolist() == [19, 20, 21, 22, 23]
     assert np.allclose(refined[moved] - rows[moved], 0.25 * 8.0)
     assert np.isnan(refined[30])
+
+
+def test_each_pass_reads_the_rows_the_last_one_left():
+    model = ColumnModel(ColumnModelConfig(passes=2)).eval()
+    with torch.no_grad():                       # +0.25 mm in every pass
+        for p in model.parameters():
+            p.zero_()
+        model.head[-1].bias.fill_(0.25)
+    rows = np.full(40, 80.0)
+    rows[20:23] = [60.0, 40.0, 60.0]
+    refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
+    assert np.allclose(refined[19:24] - rows[19:24], 2 * 0.25 * 8.0)
 
 
 def test_save_and_load_round_trip(tmp_path):

@@ -26,15 +26,23 @@ predicts how far the true centre lies from the tracker's row:
 
 Only columns whose row differs from a neighbour's by ``min_step_mm`` or more
 are refined; flat columns keep the tracker's sub-pixel darkness centre.
+
+The model is applied ``passes`` times, each pass to the rows the previous one
+left: a corrected column changes its neighbours' inputs, and the patch is
+re-centred where the line was found. Masked SNR on eik-dev (clean / aug /
+wrinkle / varied), 1 to 4 passes: 19.78 / 12.41 / 14.07 / 14.10, 20.00 /
+12.86 / 14.45 / 14.36, 20.04 / 13.06 / 14.48 / 14.43, 20.03 / 13.14 / 14.50 /
+14.44; on the renderer's pages of 12 validation records the third pass adds
+0.02 to 0.29 dB to the second's.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
 import torch.nn as nn
-from scipy.ndimage import map_coordinates
 
 from .weights import model_load, model_save
 
@@ -54,6 +62,7 @@ class ColumnModelConfig:
     channels: int = 32
     hidden: int = 64
     max_correction_mm: float = 2.0  # training examples needing more are left out of the loss
+    passes: int = 3               # times rows_refine applies the model (training sees the first pass)
 
 
 class ColumnModel(nn.Module):
@@ -118,29 +127,39 @@ def column_features(darkness: np.ndarray, rows: np.ndarray, first_column: int, c
     Returns
     -------
     patch : (N, bins, 2 * half_columns + 1) float32 ndarray
-        Darkness, bilinearly sampled (0 outside the page).
+        Darkness, bilinearly sampled (0 outside the page; ``cv2.remap``, ten
+        times faster than ``scipy.ndimage.map_coordinates`` here).
     neighbours : (N, 2 * half_columns + 1) float32 ndarray
         The tracker's rows there minus this column's, in mm, clipped to the
         patch's span (0 where a column was not read).
     """
     offsets = np.arange(-config.half_columns, config.half_columns + 1)
     centre = rows[columns]
-    patch_rows = centre[:, None, None] + np.linspace(-config.half_mm, config.half_mm, config.bins)[None, :, None] * px_per_mm
-    patch_cols = (first_column + columns)[:, None, None] + offsets[None, None, :]
-    patch_rows, patch_cols = np.broadcast_arrays(patch_rows, patch_cols)
-    patch = map_coordinates(darkness, [patch_rows.ravel(), patch_cols.ravel()], order=1, mode="constant",
-                            cval=0.0).reshape(patch_rows.shape)
+    n, width = columns.size, offsets.size
+    # Sample positions laid out (N * columns, bins): cv2.remap wants both sides under 32767.
+    map_rows = centre[:, None, None] + np.linspace(-config.half_mm, config.half_mm, config.bins) * px_per_mm
+    map_cols = (first_column + columns)[:, None, None] + offsets[None, :, None]
+    map_rows, map_cols = (np.ascontiguousarray(np.broadcast_to(m, (n, width, config.bins)), np.float32)
+                          .reshape(n * width, config.bins) for m in (map_rows, map_cols))
+    patch = cv2.remap(np.asarray(darkness, np.float32), map_cols, map_rows, cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    patch = np.ascontiguousarray(patch.reshape(n, width, config.bins).transpose(0, 2, 1))
     around = rows[np.clip(columns[:, None] + offsets[None, :], 0, rows.size - 1)]
     neighbours = np.clip((around - centre[:, None]) / px_per_mm, -config.half_mm, config.half_mm)
-    return patch.astype(np.float32), np.nan_to_num(neighbours, nan=0.0).astype(np.float32)
+    return patch, np.nan_to_num(neighbours, nan=0.0).astype(np.float32)
 
 
 def rows_refine(rows: list[np.ndarray], darkness: np.ndarray, first_column: int, px_per_mm: float,
                 model: ColumnModel) -> list[np.ndarray]:
-    """Page rows' traces with their steep columns moved by the column model's corrections.
+    """Page rows' traces with their steep columns moved by the column model, ``config.passes`` times."""
+    for _ in range(model.config.passes):
+        rows = _refine_once(rows, darkness, first_column, px_per_mm, model)
+    return rows
 
-    All rows' candidate columns go through the network in one batch.
-    """
+
+def _refine_once(rows: list[np.ndarray], darkness: np.ndarray, first_column: int, px_per_mm: float,
+                 model: ColumnModel) -> list[np.ndarray]:
+    """One pass of ``rows_refine``: all rows' candidate columns go through the network in one batch."""
     config = model.config
     chosen = [column_candidates(r, px_per_mm, config.min_step_mm) for r in rows]
     if not any(c.size for c in chosen):
