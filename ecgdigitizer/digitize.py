@@ -175,7 +175,9 @@ def page_rows(geo: PageGeometry, method: str, strip_model: StripModel | None = N
               column_model: ColumnModel | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Every page row's trace: its row (px) and confidence per column of the time axis.
 
-    Columns run from ``round(x_start)`` to ``round(x_end)``; NaN where nothing was read.
+    Columns run from ``round(x_start)`` to ``round(x_end)``; NaN where nothing
+    was read. With ``column_model``, the steep columns' rows are then refined
+    (``models.column_model.rows_refine``).
     """
     if method == "classical":
         rows = _rows_trace(geo)

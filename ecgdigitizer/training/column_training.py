@@ -62,7 +62,8 @@ def column_model_train(record_paths: list[str], model_dir: str, strip_model: Str
     weights, CPU, eval mode) and the loop's result.
     """
     train_paths, val_paths = records_split(record_paths, seed=config.seed)
-    jobs = os.cpu_count() or 1
+    # Under torchrun every process reads the same pool (seeded); they share the cores.
+    jobs = max(1, (os.cpu_count() or 1) // int(os.environ.get("WORLD_SIZE", "1")))
     val_pages = data_config.val_pages if val_paths else 0
     logger.info("column model: reading %d training and %d validation pages (%d processes)",
                 data_config.train_pages, val_pages, jobs)
