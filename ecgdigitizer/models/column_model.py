@@ -5,8 +5,9 @@ vertical runs. On flat stretches that is nearly exact; in the columns a QRS
 stroke crosses, a run spans many rows and the line's own width, its round
 ends and the grid lines printed over it leave the centre uncertain by a large
 fraction of the run. There lies most of the digitizer's error (the column
-oracle, ``bench/column_oracle.py``: exact values in the steep columns alone
-are worth 4.6 dB of masked SNR on eik-dev clean pages, 3.9 on aug ones).
+oracle, ``bench/column_oracle.py``: before this model, exact values in the
+steep columns alone were worth 4.6 dB of masked SNR on eik-dev clean pages,
+3.9 on aug ones).
 
 The model looks at the page's trace darkness (grid removed) around each such
 column, where the anti-aliased edges of the stroke show how it passes, and

@@ -124,6 +124,7 @@ class ColumnDataset(Dataset):
         self.items_per_pass = self.size // self.per_item
         self.length = length or self.items_per_pass
         self.seed = seed
+        self._epoch, self._permutation = None, None
 
     def __len__(self) -> int:
         return self.length
@@ -135,7 +136,7 @@ class ColumnDataset(Dataset):
 
     def _order(self, epoch: int) -> torch.Tensor:
         """The pool's permutation for pass ``epoch`` (kept until the next pass is asked for)."""
-        if getattr(self, "_epoch", None) != epoch:
+        if self._epoch != epoch:
             self._epoch = epoch
             self._permutation = torch.randperm(self.size, generator=torch.Generator().manual_seed(self.seed + epoch))
         return self._permutation
