@@ -24,8 +24,7 @@ from torch.utils.data import Dataset
 from ..digitize import page_geometry, page_rows
 from ..models.column_model import ColumnModelConfig, column_candidates, column_features
 from ..models.strip_model import StripModel
-from ..render import page_render
-from .strip_data import record_arrays, truth_by_row
+from .strip_data import random_page, truth_by_row
 
 __all__ = ["ColumnDataConfig", "ColumnDataset", "page_columns", "column_pool_build"]
 
@@ -77,12 +76,7 @@ def page_columns(image: np.ndarray, ground_truth: dict, strip_model: StripModel,
 def _page_read(record_paths: list[str], index: int, seed: int, strip_model: StripModel,
                model_config: ColumnModelConfig, config: ColumnDataConfig) -> dict | None:
     rng = np.random.default_rng([seed, index])
-    signal, fs, names = record_arrays(record_paths[rng.integers(len(record_paths))])
-    window = int(round(10 * fs))
-    start = int(rng.integers(0, max(1, signal.shape[0] - window + 1)))
-    page = page_render(signal, fs, list(names), layout=str(rng.choice(config.layouts)),
-                       dpi=int(rng.choice(config.dpis)), preset=str(rng.choice(config.presets)),
-                       seed=rng, start_sample=start)
+    page = random_page(record_paths, rng, config.layouts, config.dpis, config.presets)
     torch.set_num_threads(1)   # one page per worker process
     return page_columns(page.image, page.ground_truth, strip_model, model_config)
 

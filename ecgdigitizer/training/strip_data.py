@@ -30,7 +30,7 @@ from ..render import ground_truth_read, page_render, plotted_pixels_array
 from ..strips import STRIP_HEIGHT, Strip, strip_extract
 
 __all__ = ["StripDataConfig", "StripDataset", "SidecarStripDataset", "page_crops", "strip_target", "record_arrays",
-           "truth_by_row"]
+           "random_page", "truth_by_row"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,16 @@ def record_arrays(path: str) -> tuple[np.ndarray, float, tuple[str, ...]]:
     if signal is None:
         raise ValueError(f"{path}: no signal to draw")
     return signal.astype(np.float32), float(fields["fs"]), tuple(fields["sig_name"])
+
+
+def random_page(record_paths: list[str], rng: np.random.Generator, layouts: tuple[str, ...],
+                dpis: tuple[int, ...], presets: tuple[str, ...]):
+    """A random 10-s window of a random record, drawn by ``page_render`` with a random layout, dpi and preset."""
+    signal, fs, names = record_arrays(record_paths[rng.integers(len(record_paths))])
+    window = int(round(10 * fs))
+    start = int(rng.integers(0, max(1, signal.shape[0] - window + 1)))
+    return page_render(signal, fs, list(names), layout=str(rng.choice(layouts)), dpi=int(rng.choice(dpis)),
+                       preset=str(rng.choice(presets)), seed=rng, start_sample=start)
 
 
 def strip_target(strip: Strip, points: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -170,12 +180,7 @@ class StripDataset(Dataset):
         cfg = self.config
         for attempt in range(cfg.max_tries):
             rng = np.random.default_rng([self.seed, i, attempt])
-            signal, fs, names = record_arrays(self.records[rng.integers(len(self.records))])
-            window = int(round(10 * fs))
-            start = int(rng.integers(0, max(1, signal.shape[0] - window + 1)))
-            page = page_render(signal, fs, list(names), layout=str(rng.choice(cfg.layouts)),
-                               dpi=int(rng.choice(cfg.dpis)), preset=str(rng.choice(cfg.presets)),
-                               seed=rng, start_sample=start)
+            page = random_page(self.records, rng, cfg.layouts, cfg.dpis, cfg.presets)
             item = page_crops(page.image, page.ground_truth, rng, cfg)
             if item is not None:
                 return item
