@@ -2,17 +2,20 @@
 
 Each page row's trace is cut into its columns' time windows, converted to
 millivolts around the lead's own baseline, resampled from pixel columns to the
-header's sampling rate, and placed at its window in a ``(num_samples,
-num_leads)`` array in the header's lead order. Samples the page does not show
+header's sampling rate (a cubic spline through the columns, ``trace_interpolate``),
+and placed at its window in a ``(num_samples, num_leads)`` array in the
+header's lead order. Samples the page does not show
 stay NaN; completing them is the signal model's job (``completion``).
 """
 from __future__ import annotations
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 from .layouts import MM_PER_MV, MM_PER_S, PAGE_SECONDS, Layout, lead_name_normalize, lead_window
 
-__all__ = ["LeadTrace", "leads_cut", "signal_assemble", "leads_place", "baseline_estimate", "page_samples"]
+__all__ = ["LeadTrace", "leads_cut", "signal_assemble", "leads_place", "trace_interpolate", "baseline_estimate",
+           "page_samples"]
 
 
 class LeadTrace:
@@ -109,16 +112,18 @@ def signal_assemble(leads: list[LeadTrace], lead_names: list[str], fs: float, nu
     def to_mv(lead: LeadTrace, rows: np.ndarray) -> np.ndarray:
         return (baseline_estimate(lead.rows, px_per_mm) - rows) / px_per_mv
 
-    return leads_place(leads, lead_names, fs, num_samples, px_per_mm, to_mv)
+    return leads_place(leads, lead_names, fs, num_samples, px_per_mm, to_mv, trace_interpolate)
 
 
 def leads_place(leads: list[LeadTrace], lead_names: list[str], fs: float, num_samples: int,
-                px_per_mm: float, transform=None) -> np.ndarray:
+                px_per_mm: float, transform=None, interpolate=np.interp) -> np.ndarray:
     """Resample each lead's per-column values to ``fs`` and place them at its window.
 
-    ``transform(lead, values)`` maps the resampled values (e.g. rows to mV);
-    without it they are placed as they are (e.g. a confidence per column).
-    Longer windows are placed last and win where windows overlap.
+    ``interpolate(x, seen_columns, values)`` gives the values at the samples'
+    fractional columns (straight lines by default: right for a confidence
+    per column). ``transform(lead, values)`` then maps them (e.g. rows to
+    mV); without it they are placed as they are. Longer windows are placed
+    last and win where windows overlap.
     """
     out = np.full((num_samples, len(lead_names)), np.nan)
     index = {lead_name_normalize(n): i for i, n in enumerate(lead_names)}
@@ -131,8 +136,32 @@ def leads_place(leads: list[LeadTrace], lead_names: list[str], fs: float, num_sa
             continue
         n = np.arange(lead.start, end)
         col = lead.offset + (n - lead.start) / fs * px_per_s  # column of each sample within the window
-        values = np.interp(col, np.flatnonzero(seen), lead.rows[seen])
+        values = interpolate(col, np.flatnonzero(seen), lead.rows[seen])
         out[n, j] = transform(lead, values) if transform else values
+    return out
+
+
+def trace_interpolate(x: np.ndarray, columns: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """A trace's rows at fractional columns ``x``, from its rows at the integer ``columns`` it was read at.
+
+    A cubic spline through each run of consecutive columns, straight lines
+    across the gaps between runs and flat beyond the ends. A page shows a
+    sample every 2-5 px at 200-100 dpi, so a QRS peak usually falls between
+    two columns; straight lines cut it off, the spline's curvature restores
+    most of it. With every column at its true row (``bench/column_oracle.py``,
+    eik-dev masked SNR clean / aug) the ceiling goes from 23.9 / 17.2 dB with
+    straight lines to 25.7 / 19.7; the columns as read, 20.0 / 13.1 to
+    21.2 / 14.0. A spline of degree 5 or a modified Akima one scored the same
+    or lower.
+    """
+    out = np.interp(x, columns, rows)
+    runs = np.split(np.arange(columns.size), np.flatnonzero(np.diff(columns) > 1) + 1)
+    for run in runs:
+        if run.size < 4:    # too short to bend; the straight line stays
+            continue
+        c = columns[run]
+        inside = (x >= c[0]) & (x <= c[-1])
+        out[inside] = CubicSpline(c, rows[run])(x[inside])
     return out
 
 

@@ -1,7 +1,7 @@
 """Signal assembly: pixel columns to samples."""
 import numpy as np
 
-from ecgdigitizer.assemble import leads_cut, leads_place, page_samples
+from ecgdigitizer.assemble import leads_cut, leads_place, page_samples, trace_interpolate
 from ecgdigitizer.layouts import MM_PER_S, PAGE_SECONDS, layout_get
 
 NAMES = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
@@ -28,3 +28,30 @@ def test_every_sample_is_read_at_its_own_page_column_whatever_the_rounding():
         got = placed[inside, NAMES.index(lead.name)]
         if lead.name != "II" or lead.end - lead.start == n:   # the rhythm strip overwrites II's window
             assert np.allclose(got, expected[inside], atol=1e-6), lead.name
+
+
+def test_the_spline_keeps_a_peak_that_falls_between_columns():
+    # A QRS-like spike two columns wide, peaking halfway between two columns
+    # (100 dpi: five samples per column): straight lines cut its top off.
+    columns = np.arange(40, dtype=float)
+    fine = np.linspace(0, 39, 400)
+
+    def spike(x):
+        return 30.0 * np.exp(-0.5 * ((x - 20.5) / 1.0) ** 2)
+
+    spline = trace_interpolate(fine, columns, spike(columns))
+    straight = np.interp(fine, columns, spike(columns))
+    assert abs(trace_interpolate(np.array([20.5]), columns, spike(columns))[0] - 30.0) < 1.0
+    assert np.interp(20.5, columns, spike(columns)) < 27.0
+    assert np.sqrt(np.mean((spline - spike(fine)) ** 2)) < 0.3 * np.sqrt(np.mean((straight - spike(fine)) ** 2))
+
+
+def test_the_spline_goes_through_the_columns_and_bridges_gaps_with_straight_lines():
+    rng = np.random.default_rng(0)
+    columns = np.r_[np.arange(0, 10), np.arange(15, 17), np.arange(20, 30)].astype(float)
+    rows = rng.normal(size=columns.size)
+    assert np.allclose(trace_interpolate(columns, columns, rows), rows)
+    gap = np.linspace(9, 20, 23)                       # across the gaps and the 2-column run between them
+    assert np.allclose(trace_interpolate(gap, columns, rows), np.interp(gap, columns, rows))
+    ends = np.array([-3.0, 33.0])                      # flat beyond the ends
+    assert np.allclose(trace_interpolate(ends, columns, rows), rows[[0, -1]])
