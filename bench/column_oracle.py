@@ -21,9 +21,9 @@ computed four ways, changing only the column values:
   per column (QRS strokes), the rest as read;
 * ``exact_other``: only the other columns.
 
-``exact`` is the ceiling of one value per column with linear interpolation
-between columns, the digitizer's representation; the two partial ones say
-which columns the remaining error lies in. Printed per page and on average,
+``exact`` is the ceiling of one value per column (resampled to the header's
+rate by ``assemble.trace_interpolate``), the digitizer's representation; the
+two partial ones say which columns the remaining error lies in. Printed per page and on average,
 and written to ``bench/results/column_oracle.csv``.
 """
 from __future__ import annotations
