@@ -23,8 +23,8 @@ computed four ways, changing only the column values:
 
 ``exact`` is the ceiling of one value per column (resampled to the header's
 rate by ``assemble.trace_interpolate``), the digitizer's representation; the
-two partial ones say which columns the remaining error lies in. Printed per page and on average,
-and written to ``bench/results/column_oracle.csv``.
+two partial ones say which columns the remaining error lies in. Printed per
+page and on average, and written to ``bench/results/column_oracle.csv``.
 """
 from __future__ import annotations
 

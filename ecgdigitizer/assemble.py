@@ -2,9 +2,9 @@
 
 Each page row's trace is cut into its columns' time windows, converted to
 millivolts around the lead's own baseline, resampled from pixel columns to the
-header's sampling rate (a cubic spline through the columns, ``trace_interpolate``),
-and placed at its window in a ``(num_samples, num_leads)`` array in the
-header's lead order. Samples the page does not show
+header's sampling rate (a cubic spline through the columns,
+``trace_interpolate``), and placed at its window in a ``(num_samples,
+num_leads)`` array in the header's lead order. Samples the page does not show
 stay NaN; completing them is the signal model's job (``completion``).
 """
 from __future__ import annotations
