@@ -59,6 +59,17 @@ GUIDE_STRAY_CONFIDENCE = 0.9
 # varied 10.98 -> 10.99 (2 mm: the same); the renderer's pages of 12
 # validation records unchanged (15.63 / 11.49).
 SHARED_INK_MM = 3.0
+# A row whose confident model rows (GUIDE_CHECK_CONFIDENCE) lie on the
+# trace's darkness (over GUIDE_CHECK_DARKNESS within GUIDE_CHECK_MM) in fewer
+# than GUIDE_CHECK_SHARE of their columns gets no guide (``_guides_check``).
+# Over the 103 pages of eik-dev and the renderer's validation pages, one row
+# fell below: 0.25 (eik-dev varied ludb_049, lead I row on orange paper, the
+# model 90 % sure of a grid line 6.6 mm below the trace); every other row
+# scored 0.82 or more.
+GUIDE_CHECK_CONFIDENCE = 0.9
+GUIDE_CHECK_DARKNESS = 0.12
+GUIDE_CHECK_MM = 0.5
+GUIDE_CHECK_SHARE = 0.5
 
 
 @dataclass
@@ -184,6 +195,7 @@ def page_rows(geo: PageGeometry, method: str, strip_model: StripModel | None = N
         confidence = [np.where(np.isfinite(r), 1.0, np.nan) for r in rows]
     else:
         guides, guide_confidence = _rows_learned(geo, strip_model)    # where the model sees the trace
+        guide_confidence = _guides_check(geo, guides, guide_confidence)   # ... unless it reads no trace
         rows, confidence = _rows_guided(_rows_trace(geo, guides, guide_confidence, GUIDE_STRAY_MM), guides,
                                         guide_confidence)
     if column_model is not None:                                      # steep columns, to a fraction of a pixel
@@ -230,6 +242,40 @@ def _rows_learned(geo: PageGeometry, model: StripModel) -> tuple[list[np.ndarray
         guides.append(np.interp(columns, strip_cols, page_rows))
         confidences.append(np.interp(columns, strip_cols, c))
     return guides, confidences
+
+
+def _guides_check(geo: PageGeometry, guides: list[np.ndarray], confidences: list[np.ndarray]
+                  ) -> list[np.ndarray]:
+    """The guides' confidences, zero over a row whose guide mostly misses the trace's darkness.
+
+    The image model can be sure of the wrong line: on paper and grid colours
+    it was not trained on, it may follow a grid line or a row of text along a
+    whole row. Ink tracking alone then reads that row better than with the
+    model's say (its steering, gap filling and stray rule). A row is judged
+    on the columns where the model is at least ``GUIDE_CHECK_CONFIDENCE``
+    sure: the trace's darkness must reach ``GUIDE_CHECK_DARKNESS`` within
+    ``GUIDE_CHECK_MM`` of the model's row in at least ``GUIDE_CHECK_SHARE``
+    of them. A faint trace that the ink mask loses still passes, since its
+    darkness shows (eik-dev wrinkle E00009, where the guide is what reads
+    the rhythm strip).
+    """
+    first = int(round(geo.page.x_start))
+    reach = int(round(GUIDE_CHECK_MM * geo.px_per_mm))
+    out = []
+    for i, (guide, confidence) in enumerate(zip(guides, confidences)):
+        sure = np.flatnonzero((confidence >= GUIDE_CHECK_CONFIDENCE) & np.isfinite(guide))
+        x = first + sure
+        y = np.round(guide[sure]).astype(int)
+        darkest = np.zeros(sure.size)
+        for dy in range(-reach, reach + 1):
+            darkest = np.maximum(darkest, geo.darkness[np.clip(y + dy, 0, geo.darkness.shape[0] - 1), x])
+        on_trace = float(np.mean(darkest > GUIDE_CHECK_DARKNESS)) if sure.size else 1.0
+        if on_trace < GUIDE_CHECK_SHARE:
+            log.debug("page row %d: the image model's row lies on the trace in %.0f%% of its sure columns; "
+                      "ink tracking reads it alone", i, 100 * on_trace)
+            confidence = np.zeros_like(confidence)
+        out.append(confidence)
+    return out
 
 
 def _rows_guided(rows: list[np.ndarray], guides: list[np.ndarray], confidences: list[np.ndarray], *,

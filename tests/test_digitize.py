@@ -53,3 +53,23 @@ def test_cpu_results_are_deterministic(eik_dev):
     second = digitizer.record_digitize(record)
     assert np.array_equal(first, second, equal_nan=True)
     assert np.isfinite(first).all()  # completion is on by default: every sample has a value
+
+
+def test_guide_off_the_trace_is_dropped():
+    """A row whose sure model rows miss the trace's darkness loses its guide; the others keep theirs."""
+    from types import SimpleNamespace
+
+    from ecgdigitizer.digitize import _guides_check
+    darkness = np.zeros((200, 300), np.float32)
+    darkness[50, 10:290] = 0.6       # row 0's trace
+    darkness[150, 10:290] = 0.6      # row 1's trace
+    geo = SimpleNamespace(px_per_mm=4.0, darkness=darkness, page=SimpleNamespace(x_start=10.0))
+    width = 280
+    guides = [np.full(width, 50.0), np.full(width, 176.0), np.full(width, 176.0)]   # row 1: 6.5 mm off
+    sure, unsure = np.full(width, 0.95), np.full(width, 0.6)
+    kept, dropped, unjudged = _guides_check(geo, guides, [sure, sure, unsure])
+    assert np.array_equal(kept, sure)
+    assert np.array_equal(dropped, np.zeros(width))
+    assert np.array_equal(unjudged, unsure)     # too unsure to be judged, and too unsure to act
+    near = [np.full(width, 151.0)]              # 1 px off the line: within GUIDE_CHECK_MM
+    assert np.array_equal(_guides_check(geo, near, [sure])[0], sure)
