@@ -46,7 +46,9 @@ def test_refining_moves_only_the_candidate_columns():
     rows[20:23] = [60.0, 40.0, 60.0]            # a spike
     rows[30] = np.nan
     darkness = np.zeros((160, 100), np.float32)
-    refined = rows_refine([rows], darkness, 5, 8.0, model)[0]
+    flat = np.full(50, 80.0)                    # a row with nothing to refine, beside one with a spike
+    refined, flat_refined = rows_refine([rows, flat], darkness, 5, 8.0, model)
+    assert np.array_equal(flat_refined, flat)
     moved = np.flatnonzero(np.nan_to_num(refined - rows) != 0)
     assert moved.tolist() == [19, 20, 21, 22, 23]
     assert np.allclose(refined[moved] - rows[moved], 0.25 * 8.0)

@@ -137,6 +137,8 @@ def column_features(darkness: np.ndarray, rows: np.ndarray, first_column: int, c
     offsets = np.arange(-config.half_columns, config.half_columns + 1)
     centre = rows[columns]
     n, width = columns.size, offsets.size
+    if n == 0:   # a row with no steep column (cv2.remap refuses empty maps)
+        return np.zeros((0, config.bins, width), np.float32), np.zeros((0, width), np.float32)
     # Sample positions laid out (N * columns, bins): cv2.remap wants both sides under 32767.
     map_rows = centre[:, None, None] + np.linspace(-config.half_mm, config.half_mm, config.bins) * px_per_mm
     map_cols = (first_column + columns)[:, None, None] + offsets[None, :, None]
