@@ -34,13 +34,12 @@ import json
 import os
 import sys
 
-import cv2
 import numpy as np
 import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from ecgdigitizer.digitize import PageGeometry, page_geometry, page_rows, rows_signal  # noqa: E402
+from ecgdigitizer.digitize import PageGeometry, page_geometry, page_rows, points_level, rows_signal  # noqa: E402
 from ecgdigitizer.evaluation.alignment import lead_align, signal_shift  # noqa: E402
 from ecgdigitizer.evaluation.metrics import snr_compute  # noqa: E402
 from ecgdigitizer.image_io import image_load  # noqa: E402
@@ -60,14 +59,11 @@ def true_rows(sidecar: dict, geo: PageGeometry) -> list[tuple[int, np.ndarray, n
     Columns are those of the levelled page, relative to ``round(x_start)``
     (the first column of ``page_rows``).
     """
-    h, w = geo.level.shape[:2]
-    rotation = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), geo.angle_deg, 1.0)
     first = int(round(geo.page.x_start))
     out = []
     for lead in sidecar["leads"]:
         yx = np.asarray(lead["plotted_pixels"], dtype=np.float64) - 0.5   # corners -> centres
-        points = np.c_[yx[:, 1], yx[:, 0], np.ones(len(yx))] @ rotation.T
-        x, y = points[:, 0], points[:, 1]
+        x, y = points_level(geo, yx[:, ::-1]).T
         if x.size < 2 or np.any(np.diff(x) <= 0):
             continue
         row = int(np.argmin(np.abs(geo.page.row_y - np.median(y))))

@@ -3,7 +3,7 @@
 ``digitize_image`` chains the stages one line each, so that a page can be
 followed through the pipeline::
 
-    image -> deskew -> scale -> ink -> layout -> traces -> leads -> signal
+    image -> deskew -> perspective -> scale -> ink -> layout -> traces -> leads -> signal
 
 in three calls: ``page_geometry`` (deskew to layout), ``page_rows`` (the
 traces, one row per pixel column) and ``rows_signal`` (leads and signal).
@@ -29,14 +29,15 @@ import numpy as np
 import torch
 
 from .assemble import leads_cut, leads_place, page_samples, signal_assemble
-from .geometry import grid_detect, grid_suppress, image_rotate, ink_darkness, line_darkness, page_deskew
+from .geometry import (grid_detect, grid_suppress, image_rotate, image_warp, ink_darkness, line_darkness,
+                       page_deskew, perspective_find, rotation_matrix)
 from .layout import PageLayout, ink_mask, layout_detect
 from .models.column_model import ColumnModel, rows_refine
 from .models.strip_model import StripModel, rows_decode
 from .strips import strip_extract
 from .trace import Trace, trace_extract
 
-__all__ = ["Digitization", "PageGeometry", "page_geometry", "page_rows", "rows_signal", "digitize_image", "METHODS"]
+__all__ = ["Digitization", "PageGeometry", "page_geometry", "points_level", "page_rows", "rows_signal", "digitize_image", "METHODS"]
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,15 @@ class PageGeometry:
     Attributes
     ----------
     level : (H, W, 3) uint8 ndarray
-        The page rotated by ``angle_deg``.
+        The page rotated by ``angle_deg``, and rectified where it was
+        photographed at an angle.
     angle_deg : float
         Rotation applied (counter-clockwise).
+    transform : (3, 3) float ndarray
+        Homography from the input image's pixels ``(x, y, 1)`` to ``level``'s:
+        the rotation, then the perspective correction if any.
+    rectified : bool
+        Whether a perspective correction was applied (``geometry.perspective_find``).
     px_per_mm : float
     from_grid : bool
         Whether the scale came from the grid (else from the page size).
@@ -93,6 +100,8 @@ class PageGeometry:
     """
     level: np.ndarray
     angle_deg: float
+    transform: np.ndarray
+    rectified: bool
     px_per_mm: float
     from_grid: bool
     darkness: np.ndarray
@@ -110,13 +119,26 @@ def page_geometry(image: np.ndarray, *, layout: str | None = None) -> PageGeomet
     """
     lines = line_darkness(image)
     angle = page_deskew(lines)                                        # level the page
-    rotated = abs(angle) > 0.01
-    level = image_rotate(image, angle) if rotated else image
-    grid = grid_detect(line_darkness(level) if rotated else lines)    # paper scale
+    transform = rotation_matrix(image.shape, angle)
+    level = image_rotate(image, angle) if abs(angle) > 0.01 else image
+    lines = line_darkness(level) if level is not image else lines
+    perspective = perspective_find(lines)                             # a photo's converging lines
+    if perspective is not None:
+        transform = perspective @ transform
+        level = image_warp(level, perspective)
+        lines = line_darkness(level)
+    grid = grid_detect(lines)                                         # paper scale
     darkness = grid_suppress(ink_darkness(level))                     # trace darkness, grid removed
     ink = ink_mask(darkness)                                          # trace ink
     page = layout_detect(ink, grid.px_per_mm, layout=layout)          # rows, columns, leads
-    return PageGeometry(level, angle, grid.px_per_mm, grid.from_grid, darkness, ink, page)
+    return PageGeometry(level, angle, transform, perspective is not None, grid.px_per_mm, grid.from_grid,
+                        darkness, ink, page)
+
+
+def points_level(geo: PageGeometry, xy: np.ndarray) -> np.ndarray:
+    """Points ``(x, y)`` of the input image, ``(N, 2)``, where they lie on ``geo.level``."""
+    mapped = np.c_[xy, np.ones(len(xy))] @ geo.transform.T
+    return mapped[:, :2] / mapped[:, 2:]
 
 
 @dataclass
@@ -176,7 +198,8 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
     geo = page_geometry(image, layout=layout)                         # level, scale, ink, layout
     rows, confidence_rows = page_rows(geo, method, strip_model, column_model)   # one row per column
     signal, confidence = rows_signal(rows, confidence_rows, geo, lead_names, fs, num_samples)
-    notes = [f"rotation {geo.angle_deg:+.2f} deg", f"{geo.px_per_mm:.3f} px/mm "
+    notes = [f"rotation {geo.angle_deg:+.2f} deg" + (", perspective corrected" if geo.rectified else ""),
+             f"{geo.px_per_mm:.3f} px/mm "
              f"({'grid' if geo.from_grid else 'page-size prior'})", f"layout {geo.page.layout.name}",
              f"method {method}"]
     return Digitization(signal, confidence, geo, notes)

@@ -8,7 +8,10 @@ The three steps a page goes through before its layout can be read:
 2. ``page_deskew``: the rotation that makes the grid and the trace baselines
    horizontal, found by maximising the sharpness of the row profile
    (the projection-profile method; Postl, ICPR 1986);
-3. ``grid_detect``: the period of the 5-mm grid from the power spectrum of the
+3. ``perspective_find``: on a photo taken at an angle, the lines of a level
+   page still converge; the homography that makes them parallel, from the
+   slope of the lines in bands across and down the page;
+4. ``grid_detect``: the period of the 5-mm grid from the power spectrum of the
    darkness profiles, with the page size as a prior for the search range.
 """
 from __future__ import annotations
@@ -19,8 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["ink_darkness", "line_darkness", "grid_suppress", "page_deskew", "image_rotate", "grid_detect", "GridEstimate",
-           "LETTER_WIDTH_MM", "A4_WIDTH_MM"]
+__all__ = ["ink_darkness", "line_darkness", "grid_suppress", "page_deskew", "image_rotate", "rotation_matrix",
+           "perspective_find", "image_warp", "grid_detect", "GridEstimate", "LETTER_WIDTH_MM", "A4_WIDTH_MM"]
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +160,16 @@ def _paper_under_shadow(image: np.ndarray, *, size_fraction: float = 1.0 / 120.0
     return cv2.resize(closed, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+def rotation_matrix(shape: tuple[int, ...], angle_deg: float) -> np.ndarray:
+    """The 3x3 matrix of ``image_rotate``: pixel ``(x, y, 1)`` of an image of ``shape`` to the rotated image."""
+    h, w = shape[:2]
+    return np.vstack([cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle_deg, 1.0), [0.0, 0.0, 1.0]])
+
+
 def image_rotate(image: np.ndarray, angle_deg: float, *, border_value=None) -> np.ndarray:
     """Rotate ``image`` by ``angle_deg`` (counter-clockwise) about its centre, same size."""
     h, w = image.shape[:2]
-    matrix = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle_deg, 1.0)
+    matrix = rotation_matrix(image.shape, angle_deg)[:2]
     if border_value is None:
         return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
@@ -187,6 +196,104 @@ def page_deskew(darkness: np.ndarray, *, max_angle: float = 10.0) -> float:
     best = coarse[int(np.argmax([sharpness(a) for a in coarse]))]
     fine = np.arange(best - 0.5, best + 0.5 + 1e-6, 0.05)
     return float(fine[int(np.argmax([sharpness(a) for a in fine]))])
+
+
+def perspective_find(lines: np.ndarray, *, bands: int = 4, max_slope: float = 0.06, min_change: float = 0.002,
+                     max_steps: int = 3) -> np.ndarray | None:
+    """The homography (3x3, page pixels to rectified pixels) that makes a level page's lines parallel.
+
+    A page photographed at an angle keeps converging lines after
+    ``page_deskew``: the slope of its horizontal lines changes down the page,
+    that of its vertical lines across it. Both are measured in ``bands``
+    bands each way (the shear that makes a band's profile sharpest, as in
+    ``page_deskew``), and fitted as straight lines in the band's position. To
+    first order, the map ``X = (x + b y) / (1 + g x + h y)``,
+    ``Y = (c x + y) / (1 + g x + h y)`` (centred coordinates) turns lines of
+    slope ``g y - c`` (horizontal) and ``h x - b`` (vertical, dx/dy) into level
+    and upright ones, so the fits give ``g, c, h, b``. The step is repeated
+    on the corrected page, up to ``max_steps`` times, while the slopes still
+    differ: on the renderer's perspective pages (corner shifts of 1-4 % of the
+    side, 12 validation records) one step took masked SNR from 2.8 to 12.1 dB,
+    repeating from there to 13.4 (a second step was needed on 3 pages of 13).
+
+    Returns None where the page's lines are already parallel and at right
+    angles to within ``min_change`` (a slope of 0.11 degrees), so that level
+    pages are not resampled: on the 40 eik-dev pages and on rotated renderer
+    pages every band measured 0 after deskewing, on perspective pages the
+    slopes spread by 0.0095 to 0.05. Creases bend lines too: two of 13
+    100-dpi wrinkled renderer pages were corrected (that set's masked SNR
+    6.19 -> 6.18 dB).
+    """
+    h, w = lines.shape
+    scale = min(1.0, 400.0 / w)   # slopes to 0.0005 need no more than this
+    small = cv2.resize(lines, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape
+    centre = np.array([[1.0, 0.0, -(sw - 1) / 2.0], [0.0, 1.0, -(sh - 1) / 2.0], [0.0, 0.0, 1.0]])
+    total, current = None, small
+    for _ in range(max_steps):
+        y_centres, y_slopes = _band_slopes(current, bands, max_slope)     # horizontal lines, dy/dx
+        x_centres, x_slopes = _band_slopes(current.T, bands, max_slope)   # vertical lines, dx/dy
+        spread = max(np.ptp(y_slopes), np.ptp(x_slopes), abs(np.mean(y_slopes) + np.mean(x_slopes)))
+        if spread < min_change:
+            break
+        g, minus_c = np.polyfit(y_centres, y_slopes, 1)
+        hh, minus_b = np.polyfit(x_centres, x_slopes, 1)
+        step = np.linalg.inv(centre) @ np.array([[1.0, -minus_b, 0.0], [-minus_c, 1.0, 0.0], [g, hh, 1.0]]) @ centre
+        total = step if total is None else step @ total
+        current = image_warp(small, total)
+    if total is None:
+        return None
+    to_small = np.diag([scale, scale, 1.0])
+    return np.linalg.inv(to_small) @ total @ to_small
+
+
+def image_warp(image: np.ndarray, homography: np.ndarray) -> np.ndarray:
+    """``image`` mapped by ``homography`` (3x3, source pixels to output pixels), same size, edges replicated."""
+    h, w = image.shape[:2]
+    return cv2.warpPerspective(image, homography, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _band_slopes(lines: np.ndarray, bands: int, max_slope: float) -> tuple[np.ndarray, np.ndarray]:
+    """The slope (dy/dx) of the lines in each of ``bands`` horizontal bands, and the bands' centre rows.
+
+    Rows are centred on the image's middle row. The slope is searched in
+    steps of 0.003 up to ``max_slope``, then of 0.0005 around the best.
+    """
+    h = lines.shape[0]
+    centres, slopes = [], []
+    for k in range(bands):
+        band = lines[k * h // bands:(k + 1) * h // bands]
+        coarse = _sharpest_slope(band, np.arange(-max_slope, max_slope + 1e-9, 0.003))
+        slopes.append(_sharpest_slope(band, np.arange(coarse - 0.0015, coarse + 0.0015 + 1e-9, 0.0005)))
+        centres.append((k + 0.5) * h / bands - (h - 1) / 2.0)
+    return np.array(centres), np.array(slopes)
+
+
+def _sharpest_slope(band: np.ndarray, slopes: np.ndarray, *, groups: int = 40) -> float:
+    """The slope among ``slopes`` whose shear makes the band's row profile sharpest.
+
+    The band's columns are summed in ``groups`` groups; a shear by slope
+    ``t`` moves each group's row profile by ``t`` times the group's distance
+    from the middle column (linear interpolation), and their sum is the
+    sheared band's profile; a group 10 px wide shifts by under a pixel
+    from end to end for the slopes a deskewed page shows. On a 200-dpi page
+    ``perspective_find`` takes 0.06 s this way, 0.09 s shearing the whole
+    band with ``cv2.warpAffine``, and reads the renderer's perspective pages
+    as well (masked SNR 13.4 dB against 13.5; 16 groups: 12.8).
+    """
+    h, w = band.shape
+    edges = np.linspace(0, w, groups + 1).astype(int)
+    profiles = np.add.reduceat(band, edges[:-1], axis=1).T                   # (groups, h)
+    offsets = (edges[:-1] + edges[1:] - 1) / 2.0 - (w - 1) / 2.0
+    where = np.arange(h)[None, None, :] + slopes[:, None, None] * offsets[None, :, None]   # (slopes, groups, h)
+    low = np.floor(where).astype(int)
+    frac = where - low
+    padded = np.pad(profiles, ((0, 0), (1, 2)))                              # rows outside the band read 0
+    group = np.arange(groups)[None, :, None]
+    below = padded[group, np.clip(low + 1, 0, h + 2)]
+    above = padded[group, np.clip(low + 2, 0, h + 2)]
+    sheared = ((1.0 - frac) * below + frac * above).sum(axis=1)              # (slopes, h)
+    return float(slopes[int(np.argmax(np.var(np.diff(sheared, axis=1), axis=1)))])
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ import cv2
 import numpy as np
 import pytest
 
-from ecgdigitizer.geometry import grid_detect, grid_suppress, image_rotate, ink_darkness, line_darkness, page_deskew
+from ecgdigitizer.digitize import page_geometry, points_level
+from ecgdigitizer.geometry import (grid_detect, grid_suppress, image_rotate, image_warp, ink_darkness, line_darkness,
+                                  page_deskew, perspective_find)
 from ecgdigitizer.render import page_render
-from ecgdigitizer.render.presets import PRESETS
+from ecgdigitizer.render.presets import PRESETS, DistortionSpec, Preset
 from render_helpers import LEADS12, synthetic_ecg
 
 
@@ -89,3 +91,59 @@ def test_a_narrow_shadow_is_not_ink_and_a_trace_across_it_is():
     assert shadow.max() < 0.3 and np.median(shadow) < 0.12  # layout.ink_mask's strong and low thresholds
     inside = (y >= 322) & (y < 338)
     assert np.median(ink[y[inside], x[inside]]) > 0.3
+
+
+def _corner_shift(shape, shifts) -> np.ndarray:
+    """The homography that moves an image's four corners by ``shifts`` (px, clockwise from top left)."""
+    h, w = shape[:2]
+    corners = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    return cv2.getPerspectiveTransform(corners, corners + np.float32(shifts)).astype(np.float64)
+
+
+def _apply(homography, xy):
+    mapped = np.c_[xy, np.ones(len(xy))] @ homography.T
+    return mapped[:, :2] / mapped[:, 2:]
+
+
+@pytest.mark.parametrize("shifts", [[[25, 10], [-15, 20], [-30, -25], [20, -5]],     # a photo from below left
+                                    [[0, 30], [0, -30], [0, 30], [0, -30]]])        # turned about the vertical
+def test_perspective_correction_makes_the_grid_lines_parallel(shifts):
+    page = grid_page(100 / 25.4)
+    distortion = _corner_shift(page.shape, shifts)
+    photo = image_warp(page, distortion)
+    correction = perspective_find(line_darkness(photo))
+    assert correction is not None
+    along = np.linspace(100, page.shape[1] - 100, 9)
+    down = np.linspace(100, page.shape[0] - 100, 9)
+    tilt = []
+    for y in (100.0, page.shape[0] / 2, page.shape[0] - 100.0):          # horizontal grid lines come out level
+        seen = _apply(distortion, np.c_[along, np.full_like(along, y)])
+        tilt.append(np.ptp(seen[:, 1]))
+        assert np.ptp(_apply(correction, seen)[:, 1]) < 1.5
+    assert max(tilt) > 10.0                                              # on the photo they were not
+    for x in (100.0, page.shape[1] / 2, page.shape[1] - 100.0):          # vertical ones upright
+        seen = _apply(distortion, np.c_[np.full_like(down, x), down])
+        assert np.ptp(_apply(correction, seen)[:, 0]) < 1.5
+
+
+def test_a_level_page_needs_no_perspective_correction():
+    assert perspective_find(line_darkness(grid_page(200 / 25.4))) is None
+
+
+def test_a_photographed_page_is_rectified_and_its_truth_follows():
+    """A page seen at an angle: on ``level``, where ``points_level`` puts them, each lead's baseline is level."""
+    signal = synthetic_ecg(10.0, 500.0)
+    angled = Preset("angled", distortions=(DistortionSpec("perspective", 1.0, (0.03, 0.03)),))
+    page = page_render(signal, 500.0, LEADS12, dpi=100, preset=angled, seed=4)
+    geo = page_geometry(page.image)
+    assert geo.rectified
+    before, after = [], []
+    for lead in page.ground_truth["leads"]:
+        yx = np.asarray(lead["plotted_pixels"], dtype=np.float64)
+        values = signal[lead["start_sample"]:lead["end_sample"], LEADS12.index(lead["lead_name"])][:len(yx)]
+        near = np.abs(values) < 0.1            # mV; each point's baseline row = its row + its value (10 mm/mV)
+        before.append(np.ptp(yx[near, 0] + values[near] * 10.0 * 100 / 25.4))
+        level = points_level(geo, yx[near, ::-1])[:, 1]
+        after.append(np.ptp(level + values[near] * 10.0 * geo.px_per_mm))
+    assert max(before) > 6.0, before           # the photo's baselines were not level
+    assert max(after) < 2.5, after

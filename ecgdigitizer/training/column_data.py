@@ -56,7 +56,7 @@ def page_columns(image: np.ndarray, ground_truth: dict, strip_model: StripModel,
     rows, _ = page_rows(geo, "learned", strip_model)
     first = int(round(geo.page.x_start))
     parts = []
-    for trace, points in zip(rows, truth_by_row(ground_truth, geo, image.shape)):
+    for trace, points in zip(rows, truth_by_row(ground_truth, geo)):
         if points.shape[0] < 2:
             continue
         points = points[np.argsort(points[:, 1], kind="stable")]

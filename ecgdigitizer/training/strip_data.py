@@ -18,12 +18,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..digitize import PageGeometry, page_geometry
+from ..digitize import PageGeometry, page_geometry, points_level
 from ..records import signal_load
 from ..image_io import image_load
 from ..render import ground_truth_read, page_render, plotted_pixels_array
@@ -82,18 +81,15 @@ def strip_target(strip: Strip, points: np.ndarray, width: int) -> tuple[np.ndarr
     return target, valid
 
 
-def truth_by_row(gt: dict, geo: PageGeometry, image_shape) -> list[np.ndarray]:
+def truth_by_row(gt: dict, geo: PageGeometry) -> list[np.ndarray]:
     """Ground-truth points (level-page coordinates) of each detected page row."""
-    h, w = image_shape[:2]
-    rotation = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), geo.angle_deg, 1.0)
     by_row: list[list[np.ndarray]] = [[] for _ in geo.page.row_y]
     for lead in gt["leads"]:
         pts = plotted_pixels_array(lead)
         pts = pts[np.isfinite(pts).all(axis=1)]
         if pts.shape[0] < 2:
             continue
-        xy = np.c_[pts[:, 1], pts[:, 0], np.ones(len(pts))] @ rotation.T   # (col, row) after levelling
-        level = np.c_[xy[:, 1], xy[:, 0]]
+        level = points_level(geo, pts[:, ::-1])[:, ::-1]        # (row, col) on the level page
         row = int(np.argmin(np.abs(geo.page.row_y - np.median(level[:, 0]))))
         by_row[row].append(level)
     return [np.concatenate(p) if p else np.empty((0, 2)) for p in by_row]
@@ -123,7 +119,7 @@ def page_crops(image: np.ndarray, ground_truth: dict, rng: np.random.Generator,
         geo = page_geometry(image)
     except ValueError:
         return None
-    points = truth_by_row(ground_truth, geo, image.shape)
+    points = truth_by_row(ground_truth, geo)
     strips = [strip_extract(geo.level, y, geo.page.x_start, geo.page.x_end, geo.px_per_mm)
               for y in geo.page.row_y]
     truths = [strip_target(st, pts, st.image.shape[1]) for st, pts in zip(strips, points)]
