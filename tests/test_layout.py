@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ecgdigitizer.digitize import page_geometry
-from ecgdigitizer.layout import tick_present, time_axis_find
+from ecgdigitizer.layout import layout_detect, tick_present, time_axis_find
 from ecgdigitizer.render import page_render
 from render_helpers import LEADS12, synthetic_ecg
 
@@ -53,3 +53,25 @@ def test_a_trace_that_ends_on_a_tall_stroke_ends_where_the_stroke_does():
             mask[y - 4 * k - 4:y - 4 * k + 2, x] = True
     _, x_end = time_axis_find(mask, np.array(rows, float), 4.0)
     assert x_end == pytest.approx(1049.5)
+
+
+def _four_rows_and(extra_row_y: int, extra_fill: float) -> np.ndarray:
+    """Four traces across the page at 4 px/mm, and a fifth band inked over ``extra_fill`` of the width."""
+    mask = np.zeros((850, 1100), bool)
+    for y in (350, 490, 630, 770):
+        mask[y:y + 2, 60:1044] = True
+    for x in range(60, 1044, 40):                     # pieces 40 * extra_fill px long, 40 px apart
+        mask[extra_row_y:extra_row_y + 3, x:x + int(40 * extra_fill)] = True
+    return mask
+
+
+def test_a_gappy_fifth_row_is_dropped_to_read_a_layout():
+    """Handwriting or a cropped edge fills a row's band less than a trace: dropped when the count fits no layout."""
+    page = layout_detect(_four_rows_and(120, 0.55), 4.0)
+    assert page.layout.name == "3x4+1"
+    assert page.row_y.tolist() == [350.0, 490.0, 630.0, 770.0]
+
+
+def test_five_full_rows_are_not_forced_into_a_layout():
+    with pytest.raises(ValueError, match="found 5 rows"):
+        layout_detect(_four_rows_and(120, 1.0), 4.0)
