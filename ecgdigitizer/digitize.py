@@ -29,8 +29,8 @@ import numpy as np
 import torch
 
 from .assemble import leads_cut, leads_place, page_samples, signal_assemble
-from .geometry import (grid_detect, grid_suppress, image_rotate, image_warp, ink_darkness, line_darkness,
-                       page_deskew, perspective_find, rotation_matrix)
+from .geometry import (grid_detect, grid_suppress, image_warp, ink_darkness, line_darkness, page_deskew,
+                       perspective_find, rotation_matrix)
 from .layout import PageLayout, ink_mask, layout_detect
 from .models.column_model import ColumnModel, rows_refine
 from .models.strip_model import StripModel, rows_decode
@@ -119,13 +119,13 @@ def page_geometry(image: np.ndarray, *, layout: str | None = None) -> PageGeomet
     """
     lines = line_darkness(image)
     angle = page_deskew(lines)                                        # level the page
-    transform = rotation_matrix(image.shape, angle)
-    level = image_rotate(image, angle) if abs(angle) > 0.01 else image
+    rotation = rotation_matrix(image.shape, angle)
+    level = image_warp(image, rotation) if abs(angle) > 0.01 else image
     lines = line_darkness(level) if level is not image else lines
     perspective = perspective_find(lines)                             # a photo's converging lines
+    transform = rotation if perspective is None else perspective @ rotation
     if perspective is not None:
-        transform = perspective @ transform
-        level = image_warp(level, perspective)
+        level = image_warp(image, transform)                          # one resampling of the input
         lines = line_darkness(level)
     grid = grid_detect(lines)                                         # paper scale
     darkness = grid_suppress(ink_darkness(level))                     # trace darkness, grid removed

@@ -250,9 +250,22 @@ def perspective_find(lines: np.ndarray, *, bands: int = 4, max_slope: float = 0.
 
 
 def image_warp(image: np.ndarray, homography: np.ndarray) -> np.ndarray:
-    """``image`` mapped by ``homography`` (3x3, source pixels to output pixels), same size, edges replicated."""
+    """``image`` mapped by ``homography`` (3x3, source pixels to output pixels), same size.
+
+    What comes in from outside the image takes its median colour (the
+    paper's). Replicating the edge instead (as ``image_rotate`` does) draws
+    streaks from whatever touches the edge, and ink joined to the border is
+    dropped (``layout.ink_mask``): a renderer page photographed at an angle
+    lost three of its four rows that way. Levelling pages with this warp
+    rather than ``image_rotate``: masked SNR (learned, NaN unplotted) eik-dev
+    wrinkle 16.26 -> 16.70 dB, clean unchanged, aug and varied -0.01; the
+    renderer's pages of 12 validation records -0.05 to +0.02.
+    """
     h, w = image.shape[:2]
-    return cv2.warpPerspective(image, homography, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    step = max(1, int(np.sqrt(h * w / 1e5)))                  # about 10^5 pixels are enough for a median
+    paper = np.median(image[::step, ::step].reshape(-1, *image.shape[2:]), axis=0)
+    return cv2.warpPerspective(image, homography, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                               borderValue=np.atleast_1d(paper).astype(float).tolist())
 
 
 def _band_slopes(lines: np.ndarray, bands: int, max_slope: float) -> tuple[np.ndarray, np.ndarray]:

@@ -119,11 +119,11 @@ def test_perspective_correction_makes_the_grid_lines_parallel(shifts):
     for y in (100.0, page.shape[0] / 2, page.shape[0] - 100.0):          # horizontal grid lines come out level
         seen = _apply(distortion, np.c_[along, np.full_like(along, y)])
         tilt.append(np.ptp(seen[:, 1]))
-        assert np.ptp(_apply(correction, seen)[:, 1]) < 1.5
+        assert np.ptp(_apply(correction, seen)[:, 1]) < 3.0        # slopes left under 0.002 (min_change)
     assert max(tilt) > 10.0                                              # on the photo they were not
     for x in (100.0, page.shape[1] / 2, page.shape[1] - 100.0):          # vertical ones upright
         seen = _apply(distortion, np.c_[np.full_like(down, x), down])
-        assert np.ptp(_apply(correction, seen)[:, 0]) < 1.5
+        assert np.ptp(_apply(correction, seen)[:, 0]) < 3.0
 
 
 def test_a_level_page_needs_no_perspective_correction():
