@@ -122,12 +122,19 @@ def page_geometry(image: np.ndarray, *, layout: str | None = None) -> PageGeomet
     rotation = rotation_matrix(image.shape, angle)
     level = image_warp(image, rotation) if abs(angle) > 0.01 else image
     lines = line_darkness(level) if level is not image else lines
-    perspective = perspective_find(lines)                             # a photo's converging lines
-    transform = rotation if perspective is None else perspective @ rotation
-    if perspective is not None:
-        level = image_warp(image, transform)                          # one resampling of the input
-        lines = line_darkness(level)
     grid = grid_detect(lines)                                         # paper scale
+    transform, perspective = rotation, perspective_find(lines)        # a photo's converging lines
+    if perspective is not None:
+        rectified = image_warp(image, perspective @ rotation)         # one resampling of the input
+        rectified_grid = grid_detect(line_darkness(rectified))
+        # Kept where the rectified page shows a grid: without one, vertical
+        # strokes alone set the vertical lines' slopes, and 2 of 13 level
+        # gridless renderer pages were bent (masked SNR 8.9 -> 8.3 dB). The
+        # grid is looked for after rectifying, as converging lines can hide it.
+        if rectified_grid.from_grid:
+            level, grid, transform = rectified, rectified_grid, perspective @ rotation
+        else:
+            perspective = None
     darkness = grid_suppress(ink_darkness(level))                     # trace darkness, grid removed
     ink = ink_mask(darkness)                                          # trace ink
     page = layout_detect(ink, grid.px_per_mm, layout=layout)          # rows, columns, leads
