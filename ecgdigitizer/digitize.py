@@ -37,7 +37,8 @@ from .models.strip_model import StripModel, rows_decode
 from .strips import strip_extract
 from .trace import Trace, trace_extract
 
-__all__ = ["Digitization", "PageGeometry", "page_geometry", "points_level", "page_rows", "rows_signal", "digitize_image", "METHODS"]
+__all__ = ["Digitization", "PageGeometry", "page_geometry", "points_level", "page_rows", "rows_signal",
+           "digitize_image", "METHODS"]
 
 log = logging.getLogger(__name__)
 

@@ -85,10 +85,10 @@ def rows_find(mask: np.ndarray, px_per_mm: float, *, min_fill: float = 0.45) -> 
                           prominence=0.15 * profile.max() if profile.max() > 0 else 1.0)
     if peaks.size == 0 or not mask.any():
         return np.empty(0)
-    return peaks[row_fills(mask, peaks, px_per_mm) >= min_fill].astype(float)
+    return peaks[_row_fills(mask, peaks, px_per_mm) >= min_fill].astype(float)
 
 
-def row_fills(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float) -> np.ndarray:
+def _row_fills(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float) -> np.ndarray:
     """Share of the inked width that the ink within 3 mm of each row covers (gaps under 1 mm closed)."""
     columns = np.flatnonzero(mask.any(axis=0))
     width = columns[-1] - columns[0] + 1
@@ -109,7 +109,7 @@ def _rows_to_a_layout(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float, *,
     pages of 12 validation records, two pages showed a fifth row at the top
     edge (fill 0.54 against 0.89-0.94 for the traces) and were refused.
     """
-    fills = row_fills(mask, row_y, px_per_mm)
+    fills = _row_fills(mask, row_y, px_per_mm)
     while row_y.size not in LAYOUT_BY_ROWS and row_y.size > 1:
         weakest = int(np.argmin(fills))
         if fills[weakest] >= weak * np.median(fills):
