@@ -114,10 +114,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"({row['s_per_image_in_run']:.2f} after start-up)  {row['peak_mb']:.0f} MB",
                   flush=True)
     table = pd.DataFrame(rows)
-    base = table[table.variant == variants[0]].set_index("condition").s_per_image
-    table["time_vs_" + variants[0]] = table.s_per_image / table.condition.map(base)
-    base_in_run = table[table.variant == variants[0]].set_index("condition").s_per_image_in_run
-    table["in_run_vs_" + variants[0]] = table.s_per_image_in_run / table.condition.map(base_in_run)
+    baseline = table[table.variant == variants[0]].set_index("condition")
+    for column, ratio in (("s_per_image", "time_vs_"), ("s_per_image_in_run", "in_run_vs_")):
+        table[ratio + variants[0]] = table[column] / table.condition.map(baseline[column])
     os.makedirs(workdir, exist_ok=True)
     table.to_csv(os.path.join(workdir, "bench.csv"), index=False)
     print()

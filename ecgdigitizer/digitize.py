@@ -126,14 +126,15 @@ def page_geometry(image: np.ndarray, *, layout: str | None = None) -> PageGeomet
     grid = grid_detect(lines)                                         # paper scale
     transform, perspective = rotation, perspective_find(lines)        # a photo's converging lines
     if perspective is not None:
-        rectified = image_warp(image, perspective @ rotation)         # one resampling of the input
+        candidate = perspective @ rotation
+        rectified = image_warp(image, candidate)                      # one resampling of the input
         rectified_grid = grid_detect(line_darkness(rectified))
         # Kept where the rectified page shows a grid: without one, vertical
         # strokes alone set the vertical lines' slopes, and 2 of 13 level
         # gridless renderer pages were bent (masked SNR 8.9 -> 8.3 dB). The
         # grid is looked for after rectifying, as converging lines can hide it.
         if rectified_grid.from_grid:
-            level, grid, transform = rectified, rectified_grid, perspective @ rotation
+            level, grid, transform = rectified, rectified_grid, candidate
         else:
             perspective = None
     darkness = grid_suppress(ink_darkness(level))                     # trace darkness, grid removed

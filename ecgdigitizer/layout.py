@@ -109,6 +109,8 @@ def _rows_to_a_layout(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float, *,
     pages of 12 validation records, two pages showed a fifth row at the top
     edge (fill 0.54 against 0.89-0.94 for the traces) and were refused.
     """
+    if row_y.size in LAYOUT_BY_ROWS:
+        return row_y
     fills = _row_fills(mask, row_y, px_per_mm)
     while row_y.size not in LAYOUT_BY_ROWS and row_y.size > 1:
         weakest = int(np.argmin(fills))
