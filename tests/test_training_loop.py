@@ -71,6 +71,18 @@ def test_lr_schedule_is_a_function_of_the_step():
     assert lr_at(100, cfg) == pytest.approx(0.1) and lr_at(1000, cfg) == pytest.approx(0.1)
 
 
+def test_a_run_stopped_before_its_horizon_is_the_start_of_the_longer_run(tmp_path):
+    short, long = config(max_steps=8, schedule_steps=12), config(max_steps=12)
+    assert [lr_at(s, short) for s in range(12)] == [lr_at(s, long) for s in range(12)]
+    assert lr_at(7, short) != lr_at(7, config(max_steps=8))
+    straight, _ = train(tmp_path / "a", long)
+    _, stopped = train(tmp_path / "b", short)
+    assert stopped.step == 8
+    continued, _ = train(tmp_path / "b", long)
+    for (k, a), (_, b) in zip(straight.state_dict().items(), continued.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=k)
+
+
 def test_config_override_from_flags_and_environment():
     cfg = config_override(TRAIN_CPU, {"max_steps": "200", "LEARNING_RATE": 1e-3, "betas": "0.8,0.9",
                                       "device": None})

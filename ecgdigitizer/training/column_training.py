@@ -70,7 +70,7 @@ def column_model_train(record_paths: list[str], model_dir: str, strip_model: Str
     strip_model = strip_model.cpu().eval()
     pool = column_pool_build(train_paths, data_config.train_pages, config.seed, strip_model, model_config,
                              data_config, jobs=jobs)
-    train_data = ColumnDataset(pool, data_config, length=config.max_steps * config.batch_size, seed=config.seed)
+    train_data = ColumnDataset(pool, data_config, length=config.horizon * config.batch_size, seed=config.seed)
     val_data = None
     if val_pages:
         val_pool = column_pool_build(val_paths, val_pages, config.seed + 1, strip_model, model_config,

@@ -30,6 +30,7 @@ class TrainConfig:
     seed: int = 1337                 # seeds torch, numpy and the data order
     batch_size: int = 16             # per process (per GPU under torchrun)
     max_steps: int = 4000            # optimizer steps (25-70 min on two CPU cores); may stop earlier
+    schedule_steps: int = 0          # length of the cosine schedule and of the data stream, 0 = max_steps
     max_minutes: float = 0.0         # wall-clock budget in minutes, 0 = none; checked every step
     learning_rate: float = 2e-3      # peak AdamW learning rate
     min_learning_rate: float = 1e-4  # end of the cosine decay
@@ -45,6 +46,15 @@ class TrainConfig:
     dtype: str = "auto"              # autocast on CUDA: "auto" (bfloat16 if supported, else float16), "float32"
     num_threads: int = 1             # torch CPU threads (the shared machine has two cores)
     log_every: int = 50              # steps between log lines
+
+    @property
+    def horizon(self) -> int:
+        """Steps the learning-rate schedule and the data stream are laid out for.
+
+        A run may stop before its horizon (``max_steps < schedule_steps``): its
+        first steps are then those of the longer run, step for step.
+        """
+        return self.schedule_steps or self.max_steps
 
 
 TRAIN_CPU = TrainConfig()

@@ -61,7 +61,7 @@ def lr_at(step: int, config: TrainConfig) -> float:
     """Learning rate at ``step``: linear warm-up, then cosine decay to ``min_learning_rate``."""
     if step < config.warmup_steps:
         return config.learning_rate * (step + 1) / config.warmup_steps
-    span = max(1, config.max_steps - config.warmup_steps)
+    span = max(1, config.horizon - config.warmup_steps)
     progress = min(1.0, (step - config.warmup_steps) / span)
     coeff = 0.5 * (1.0 + math.cos(math.pi * progress))        # 1 -> 0
     return config.min_learning_rate + coeff * (config.learning_rate - config.min_learning_rate)
