@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .assemble import leads_cut, leads_place, page_samples, signal_assemble
+from .assemble import leads_cut, leads_place, limb_leads_reconcile, page_samples, signal_assemble
 from .geometry import (grid_detect, grid_suppress, image_warp, ink_darkness, line_darkness, page_deskew,
                        perspective_find, rotation_matrix)
 from .layout import PageLayout, ink_mask, layout_detect
@@ -237,11 +237,14 @@ def page_rows(geo: PageGeometry, method: str, strip_model: StripModel | None = N
 
 def rows_signal(rows: list[np.ndarray], confidence_rows: list[np.ndarray], geo: PageGeometry,
                 lead_names: list[str], fs: float, num_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """Page rows' traces (``page_rows``) to the signal and its confidence, ``(num_samples, len(lead_names))``."""
+    """Page rows' traces (``page_rows``) to the signal and its confidence, ``(num_samples, len(lead_names))``.
+
+    The limb leads' readings are reconciled where three or more are seen at once (``limb_leads_reconcile``).
+    """
     page = geo.page
     samples = page_samples(fs)
     leads = leads_cut(rows, page.layout, page.x_start, page.x_end, samples)     # rows -> lead windows
-    signal = signal_assemble(leads, lead_names, fs, num_samples, geo.px_per_mm)
+    signal = limb_leads_reconcile(signal_assemble(leads, lead_names, fs, num_samples, geo.px_per_mm), lead_names, fs)
     confidence = leads_place(leads_cut(confidence_rows, page.layout, page.x_start, page.x_end, samples),
                              lead_names, fs, num_samples, geo.px_per_mm)
     return signal, confidence

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["STANDARD_LEADS", "MM_PER_S", "MM_PER_MV", "PAGE_SECONDS", "Layout", "LAYOUTS",
+import numpy as np
+
+__all__ = ["STANDARD_LEADS", "LIMB_BASIS", "MM_PER_S", "MM_PER_MV", "PAGE_SECONDS", "Layout", "LAYOUTS",
            "layout_get", "lead_name_normalize", "lead_window"]
 
 STANDARD_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+# The six limb leads (STANDARD_LEADS' first six) as linear functions of (I, II):
+# Einthoven's III = II - I and Goldberger's aVR = -(I + II) / 2, aVL = I - II / 2,
+# aVF = II - I / 2. They follow from the electrodes' potentials, so every
+# recording obeys them, to its quantisation.
+LIMB_BASIS = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 1.0],
+                       [-0.5, -0.5], [1.0, -0.5], [-0.5, 1.0]])
 MM_PER_S = 25.0    # paper speed
 MM_PER_MV = 10.0   # gain
 PAGE_SECONDS = 10.0

@@ -1,8 +1,8 @@
 """Signal assembly: pixel columns to samples."""
 import numpy as np
 
-from ecgdigitizer.assemble import leads_cut, leads_place, page_samples, trace_interpolate
-from ecgdigitizer.layouts import MM_PER_S, PAGE_SECONDS, layout_get
+from ecgdigitizer.assemble import leads_cut, leads_place, limb_leads_reconcile, page_samples, trace_interpolate
+from ecgdigitizer.layouts import LIMB_BASIS, MM_PER_S, PAGE_SECONDS, layout_get
 
 NAMES = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 
@@ -55,3 +55,69 @@ def test_the_spline_goes_through_the_columns_and_bridges_gaps_with_straight_line
     assert np.allclose(trace_interpolate(gap, columns, rows), np.interp(gap, columns, rows))
     ends = np.array([-3.0, 33.0])                      # flat beyond the ends
     assert np.allclose(trace_interpolate(ends, columns, rows), rows[[0, -1]])
+
+
+# ------------------------------------------------------------------ limb leads
+
+LIMB = ("I", "II", "III", "aVR", "aVL", "aVF")
+
+
+def limb_record(fs=500.0, seconds=5.0):
+    """(T, 7) mV: the six limb leads of QRS-like bumps every 0.8 s (they obey the identities), and V1."""
+    t = np.arange(int(seconds * fs)) / fs
+    def bumps(amp):
+        return sum(amp * np.exp(-0.5 * ((t - b) / 0.015) ** 2) for b in np.arange(0.3, seconds, 0.8))
+    plane = np.stack([bumps(0.8), bumps(1.2)]) + 0.05 * np.sin(2 * np.pi * 0.3 * t)   # I, II
+    limb = (LIMB_BASIS @ plane).T
+    return np.concatenate([limb, bumps(-0.6)[:, None]], axis=1), list(LIMB) + ["V1"]
+
+
+def shown_as_on_a_3x4_page(signal, fs=500.0):
+    """NaN where a 3x4+1 page shows nothing over the first 5 s: I, II, III then aVR, aVL, aVF; II all along."""
+    out = signal.copy()
+    half = int(2.5 * fs)
+    out[half:, [0, 2]] = np.nan          # I, III: first column
+    out[:half, [3, 4, 5]] = np.nan       # aVR, aVL, aVF: second column
+    return out
+
+
+def test_limb_readings_with_independent_errors_come_closer_to_the_truth():
+    truth, names = limb_record()
+    rng = np.random.default_rng(1)
+    read = shown_as_on_a_3x4_page(truth) + rng.normal(0, 0.02, truth.shape)
+    out = limb_leads_reconcile(read, names, 500.0)
+    limb = slice(0, 6)
+    before = np.nanmean((read[:, limb] - truth[:, limb]) ** 2)
+    after = np.nanmean((out[:, limb] - truth[:, limb]) ** 2)
+    assert after < 0.75 * before
+    half = 1250   # the reconciled stretches obey the identities, up to each lead's own baseline
+    einthoven = out[:half, 2] - (out[:half, 1] - out[:half, 0])
+    goldberger = out[half:, 3] + out[half:, 4] + out[half:, 5]          # aVR + aVL + aVF = 0
+    assert np.ptp(einthoven) < 1e-9
+    assert np.ptp(goldberger) < 1e-9
+    assert np.array_equal(out[:, 6], read[:, 6])                       # V1 passes through
+    assert np.array_equal(np.isnan(out), np.isnan(read))               # unseen stays unseen
+
+
+def test_one_misread_limb_lead_takes_the_others_reading_and_spreads_to_none():
+    truth, names = limb_record()
+    read = shown_as_on_a_3x4_page(truth)
+    misread = slice(1800, 1840)           # aVL follows a label for 80 ms
+    read[misread, 4] += 0.5
+    out = limb_leads_reconcile(read, names, 500.0)
+    stretch = slice(1250, 2500)
+    # aVL is the truth again, up to its baseline; the others keep their exact
+    # readings (up to theirs), with nothing of the misreading in them.
+    assert np.ptp(out[stretch, 4] - truth[stretch, 4]) < 1e-3         # 1 uV: the baselines are medians
+    for lead in (1, 3, 5):
+        assert np.ptp(out[stretch, lead] - read[stretch, lead]) < 1e-3
+
+
+def test_limb_leads_whose_rows_disagree_in_time_are_left_as_read():
+    truth, names = limb_record()
+    read = shown_as_on_a_3x4_page(truth)
+    read[1250:2500, 4] = np.roll(truth[:, 4], 5)[1250:2500]   # aVL's row 10 ms late (a warped page)
+    read += np.random.default_rng(2).normal(0, 0.01, read.shape)
+    out = limb_leads_reconcile(read, names, 500.0)
+    assert np.array_equal(out[1250:2500], read[1250:2500], equal_nan=True)
+    assert not np.array_equal(out[:1250], read[:1250], equal_nan=True)   # I, II, III still agree in time

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from conftest import SHARED_DATA
-from ecgdigitizer.layouts import STANDARD_LEADS
+from ecgdigitizer.layouts import LIMB_BASIS, STANDARD_LEADS
 from ecgdigitizer.models import SignalModel, SignalModelConfig, beats_detect, signal_prior_fill
-from ecgdigitizer.models.signal_prior import LIMB_BASIS, beats_refine
+from ecgdigitizer.models.signal_prior import beats_refine
 from ecgdigitizer.training.signal_data import layout_mask, record_load_resampled
 
 TINY = SignalModelConfig(widths=(16, 16, 32), kernel_size=5, attn_layers=1, attn_heads=2)

@@ -34,14 +34,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-from ..layouts import STANDARD_LEADS
+from ..layouts import LIMB_BASIS, STANDARD_LEADS
 
-__all__ = ["LIMB_BASIS", "signal_prior_fill", "beats_detect", "beats_refine"]
+__all__ = ["signal_prior_fill", "beats_detect", "beats_refine"]
 
-# Each limb lead as a linear function of (I, II), in STANDARD_LEADS order (first six).
-LIMB_BASIS = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 1.0],
-                       [-0.5, -0.5], [1.0, -0.5], [-0.5, 1.0]])
-_NUM_LIMB = 6
+_NUM_LIMB = len(LIMB_BASIS)
 
 
 def signal_prior_fill(values: np.ndarray, mask: np.ndarray, fs: float,
