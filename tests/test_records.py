@@ -1,5 +1,6 @@
 """Headers, signals and atomic writes (ecgdigitizer.records)."""
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -110,3 +111,12 @@ def test_signal_write_clips_instead_of_wrapping(tmp_path):
     signal_write(str(tmp_path / "rec1"), signal, header)
     back, _ = signal_load(str(tmp_path / "rec1"))
     assert back[0, 0] == pytest.approx(32.767) and back[1, 0] == pytest.approx(-32.767)
+
+
+def test_a_saved_header_has_the_mode_of_an_ordinary_new_file(tmp_path):
+    # Written through a private temporary file, it must still be readable by
+    # whoever could read a file the process made the plain way.
+    text_save(str(tmp_path / "a.hea"), "a 12 500 5000\n")
+    (tmp_path / "b.hea").write_text("a 12 500 5000\n")
+    mode = stat.S_IMODE((tmp_path / "a.hea").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "b.hea").stat().st_mode)
