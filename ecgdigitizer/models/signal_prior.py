@@ -149,7 +149,8 @@ def beats_refine(x: np.ndarray, mask: np.ndarray, beats: np.ndarray, fs: float,
     energy peak that finds a beat cut by the page's start can be a sample or
     two off, and every copy of that beat with it: completion alone on the 16
     held-out records (``training/signal_evaluate.py``) went from 9.29 to
-    9.95 dB (prior) and 9.83 to 10.16 dB (model) on the unseen samples.
+    9.95 dB (prior) and 9.83 to 10.16 dB (the model trained on the old
+    prior; 10.11 retrained) on the unseen samples.
     Without a rhythm strip, or with fewer than three beats whose whole
     window is there, the beats come back unchanged (as floats).
     """
