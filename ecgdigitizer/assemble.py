@@ -227,13 +227,13 @@ def limb_leads_reconcile(signal: np.ndarray, lead_names: list[str], fs: float, *
     seen = np.isfinite(out[:, columns])
     pattern = seen @ (1 << np.arange(columns.size))          # which limb leads each sample shows
     cuts = np.flatnonzero(np.diff(pattern)) + 1
+    max_lag = max(1, int(round(max_lag_s * fs)))
     for start, end in zip(np.r_[0, cuts], np.r_[cuts, pattern.size]):
         shown = seen[start]
         if shown.sum() < 3 or np.linalg.matrix_rank(basis[shown]) < 2:
             continue
         cols = columns[shown]
-        out[start:end, cols] = _limb_stretch_reconcile(out[start:end, cols], basis[shown], outlier_mv,
-                                                       max(1, int(round(max_lag_s * fs))))
+        out[start:end, cols] = _limb_stretch_reconcile(out[start:end, cols], basis[shown], outlier_mv, max_lag)
     return out
 
 
@@ -249,8 +249,9 @@ def _limb_stretch_reconcile(values: np.ndarray, basis: np.ndarray, outlier_mv: f
         return fit, np.abs(fit[:, keep] - y[:, keep]).max(axis=1)
 
     # Each lead against the point the others give: the lag check, and the misread lead's replacement.
-    others = [(k, *from_leads(np.arange(len(basis)) != k)) for k in range(len(basis))
-              if np.linalg.matrix_rank(np.delete(basis, k, axis=0)) == 2]
+    leave_out = [np.arange(len(basis)) != k for k in range(len(basis))]
+    others = [(k, *from_leads(keep)) for k, keep in enumerate(leave_out)
+              if np.linalg.matrix_rank(basis[keep]) == 2]
     if any(abs(_lag_best(y[:, k], fit_k[:, k], 3 * max_lag)) > max_lag for k, fit_k, _ in others):
         return values
     fit, misfit = from_leads(np.ones(len(basis), bool))
