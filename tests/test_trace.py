@@ -141,6 +141,31 @@ def test_a_spike_whose_middle_column_a_grid_line_erased_is_read_as_one_tip():
     assert np.all(np.diff(high) == 1)                   # one tip: no dip back between high columns
 
 
+def test_a_spike_cut_by_grid_lines_at_100_dpi_is_read_as_one_tip():
+    # The ink of eik-dev aug E00001 V5's third R wave (page rows less 400,
+    # columns 872-889): a thin 1.9-mV spike whose strokes removed grid lines
+    # cut into pieces 1 to 4 px apart, beside the baseline's own pieces.
+    # Closing only 1-px gaps, the path took the upstroke's top in one column,
+    # the baseline in the next, the tip in the third and the baseline again:
+    # two peaks with a dip to the baseline between them.
+    pieces = [[(97, 97)], [(97, 97)], [(96, 97)], [(96, 97)], [(96, 97)], [(76, 76), (96, 98)],
+              [(68, 69), (76, 77), (80, 81), (83, 85), (87, 89), (92, 98)],
+              [(68, 69), (72, 72), (76, 76), (79, 81), (83, 85), (87, 97)],
+              [(68, 97), (214, 215)], [(67, 92), (96, 97), (147, 147), (213, 215)],
+              [(67, 92), (97, 101), (146, 147), (212, 215)], [(84, 84), (88, 89), (97, 101), (147, 147)],
+              [(96, 100)], [(25, 25), (96, 97), (100, 100)], [(24, 26), (96, 97), (163, 163)],
+              [(25, 25), (96, 97), (163, 163)]]
+    pieces = [[(96, 97)]] * 8 + pieces + [[(96, 97)]] * 8
+    mask = np.zeros((240, len(pieces)), bool)
+    for col, runs in enumerate(pieces):
+        for top, bottom in runs:
+            mask[top:bottom + 1, col] = True
+    got = trace_extract(mask, 96.5, px_per_mm=3.94).rows
+    assert np.nanmin(got) <= 72.0                       # the tip, 25 px (6 mm) above the baseline
+    high = np.flatnonzero(got <= 80.0)
+    assert np.all(np.diff(high) == 1)                   # one tip: no dip back to the baseline between
+
+
 def test_a_trough_is_not_traded_for_a_thin_remnant_nearer_the_baseline():
     # An S wave drawn 3 px thick: down, a trough column, up. The trough column
     # also holds a 1-px grid remnant near the baseline, as close to both
@@ -231,9 +256,24 @@ def test_ink_two_rows_took_goes_to_the_row_whose_model_row_is_near():
     b = Trace(np.array([25.0, 90.0, 25.0]), np.array([20.0, 88.0, 20.0]), np.array([70.0, 92.0, 70.0]))
     guides = [np.full(3, 30.0), np.full(3, 35.0)]
     confidences = [np.array([0.9, 0.9, 0.3]), np.full(3, 0.9)]
-    rows_a, rows_b = _shared_ink_yield([a, b], guides, confidences, px_per_mm=4.0)
+    rows_a, rows_b = _shared_ink_yield([a, b], guides, confidences, px_per_mm=4.0, baselines=np.array([30.0, 60.0]))
     assert rows_a.tolist() == [30.0, 45.0, 45.0]
     assert rows_b.tolist() == [25.0, 90.0, 25.0]
+
+
+def test_a_row_keeps_its_own_tall_tip_that_the_neighbour_s_wave_touches():
+    # Baselines at rows 100 (A) and 200 (B), as on eik-dev aug JS00007, where
+    # V4's R wave and V5's S wave meet. Column 0: A's R tip (value 30), drawn
+    # in one run down to row 160 that B's ink also reaches; A's model row is
+    # barely sure and far from the tip, B's lies at B's own trace, so the
+    # ink is A's and A keeps it. Column 1: the same run, but A's value (170)
+    # lies past the midline (150), nearer B: A takes its model row.
+    a = Trace(np.array([30.0, 170.0]), np.array([28.0, 28.0]), np.array([160.0, 175.0]))
+    b = Trace(np.array([190.0, 190.0]), np.array([150.0, 150.0]), np.array([205.0, 205.0]))
+    guides = [np.array([95.0, 95.0]), np.array([195.0, 195.0])]
+    confidences = [np.full(2, 0.5), np.full(2, 0.9)]
+    rows_a, _ = _shared_ink_yield([a, b], guides, confidences, px_per_mm=4.0, baselines=np.array([100.0, 200.0]))
+    assert rows_a.tolist() == [30.0, 95.0]
 
 
 def test_a_flat_stretch_is_read_to_a_fraction_of_a_pixel_from_the_ink_s_darkness():
