@@ -142,7 +142,7 @@ def test_a_spike_whose_middle_column_a_grid_line_erased_is_read_as_one_tip():
 
 
 def test_a_spike_cut_by_grid_lines_at_100_dpi_is_read_as_one_tip():
-    # The ink of eik-dev aug E00001 V5's third R wave (page rows less 400,
+    # The ink of eik-dev aug E00001 V5's second R wave (page rows less 400,
     # columns 872-889): a thin 1.9-mV spike whose strokes removed grid lines
     # cut into pieces 1 to 4 px apart, beside the baseline's own pieces.
     # Closing only 1-px gaps, the path took the upstroke's top in one column,
