@@ -9,6 +9,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 
 from conftest import ROOT
 from ecgdigitizer.evaluation.scoring import folders_score
@@ -53,6 +54,26 @@ def test_cpu_results_are_deterministic(eik_dev):
     second = digitizer.record_digitize(record)
     assert np.array_equal(first, second, equal_nan=True)
     assert np.isfinite(first).all()  # completion is on by default: every sample has a value
+
+
+def test_loading_on_the_cpu_sets_torch_s_threads(monkeypatch):
+    model = os.path.join(ROOT, "model")
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("ECGDIG_THREADS", raising=False)
+        torch.set_num_threads(2)
+        digitizer_load(model, device="cpu")
+        assert torch.get_num_threads() == 1                  # the default
+        monkeypatch.setenv("ECGDIG_THREADS", "2")
+        digitizer_load(model, device="cpu")
+        assert torch.get_num_threads() == 2
+        digitizer_load(model, device="cpu", threads=1)       # the argument wins
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("ECGDIG_THREADS", "many")
+        with pytest.raises(ValueError, match="ECGDIG_THREADS"):
+            digitizer_load(model, device="cpu")
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_guide_off_the_trace_is_dropped():

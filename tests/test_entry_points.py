@@ -150,3 +150,11 @@ def test_empty_data_folder_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     result = _cli("run_model.py", "-d", str(tmp_path / "empty"), "-m", "model", "-o", str(tmp_path / "o"))
     assert result.returncode != 0 and "no records" in result.stderr
+
+
+def test_a_malformed_option_is_a_one_line_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = _cli("run_model.py", "-d", str(tmp_path / "empty"), "-m", "model", "-o", str(tmp_path / "o"),
+                  "--threads", "0")
+    assert result.returncode != 0
+    assert "threads is 0" in result.stderr and "Traceback" not in result.stderr
