@@ -79,11 +79,17 @@ def test_a_thick_line_s_waves_are_read_within_a_third_of_a_pixel():
     assert np.sqrt(np.mean(error ** 2)) <= 0.45
 
 
-def _mask_from_runs(runs: list[tuple[int, int]], height: int = 260) -> np.ndarray:
-    mask = np.zeros((height, len(runs)), bool)
-    for col, (top, bottom) in enumerate(runs):
-        mask[top:bottom + 1, col] = True
+def _mask_from_pieces(pieces: list[list[tuple[int, int]]], height: int) -> np.ndarray:
+    """A mask whose column ``c`` is inked over each ``(top, bottom)`` run of ``pieces[c]`` (inclusive)."""
+    mask = np.zeros((height, len(pieces)), bool)
+    for col, runs in enumerate(pieces):
+        for top, bottom in runs:
+            mask[top:bottom + 1, col] = True
     return mask
+
+
+def _mask_from_runs(runs: list[tuple[int, int]], height: int = 260) -> np.ndarray:
+    return _mask_from_pieces([[run] for run in runs], height)
 
 
 def test_a_narrow_spike_on_a_100_dpi_page_is_read_as_one_tip():
@@ -156,11 +162,7 @@ def test_a_spike_cut_by_grid_lines_at_100_dpi_is_read_as_one_tip():
               [(96, 100)], [(25, 25), (96, 97), (100, 100)], [(24, 26), (96, 97), (163, 163)],
               [(25, 25), (96, 97), (163, 163)]]
     pieces = [[(96, 97)]] * 8 + pieces + [[(96, 97)]] * 8
-    mask = np.zeros((240, len(pieces)), bool)
-    for col, runs in enumerate(pieces):
-        for top, bottom in runs:
-            mask[top:bottom + 1, col] = True
-    got = trace_extract(mask, 96.5, px_per_mm=3.94).rows
+    got = trace_extract(_mask_from_pieces(pieces, 240), 96.5, px_per_mm=3.94).rows
     assert np.nanmin(got) <= 72.0                       # the tip, 25 px (6 mm) above the baseline
     high = np.flatnonzero(got <= 80.0)
     assert np.all(np.diff(high) == 1)                   # one tip: no dip back to the baseline between
@@ -171,11 +173,7 @@ def test_a_trough_is_not_traded_for_a_thin_remnant_nearer_the_baseline():
     # also holds a 1-px grid remnant near the baseline, as close to both
     # strokes as the trough itself.
     runs = [[(121, 123)]] * 4 + [[(121, 189)], [(132, 132), (160, 189)], [(129, 187)]] + [[(121, 123)]] * 3
-    mask = np.zeros((200, len(runs)), bool)
-    for col, pieces in enumerate(runs):
-        for top, bottom in pieces:
-            mask[top:bottom + 1, col] = True
-    got = trace_extract(mask, 122.0, px_per_mm=3.94).rows
+    got = trace_extract(_mask_from_pieces(runs, 200), 122.0, px_per_mm=3.94).rows
     assert got[5] > 170.0
 
 

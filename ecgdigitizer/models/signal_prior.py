@@ -163,8 +163,7 @@ def beats_refine(x: np.ndarray, mask: np.ndarray, beats: np.ndarray, fs: float,
         return beats
     offsets = np.arange(-half, half + 1)
     windows = strips[:, beats[inside].astype(np.int64)[:, None] + offsets]   # (k, n, 2*half+1)
-    template = np.median(windows, axis=1)
-    template -= template.mean(axis=1, keepdims=True)           # (k, 2*half+1)
+    template = np.median(windows, axis=1)                       # (k, 2*half+1)
     lags = np.arange(-reach, reach + 1)
     refined = beats.copy()
     for i in range(len(beats)):
