@@ -7,7 +7,7 @@
 
 For each eik-dev page, the learned (or classical) digitizer reads one trace row
 per pixel column (``digitize.page_rows``, with the model folder's column model
-unless ``--no-column-model``). ECG-Image-Kit's JSON sidecar gives
+unless ``--no-column-model``; that model reads a few points per column). ECG-Image-Kit's JSON sidecar gives
 where every sample was drawn, so the trace's true centre row at each column is
 known (the JSON's pixel coordinates are taken to be 0.5 px off ours, pixel
 corners against pixel centres: on clean pages that makes the median error on
@@ -16,14 +16,14 @@ with the page). The masked SNR (official definition, with alignment) is then
 computed four ways, changing only the column values:
 
 * ``read``: the digitizer's own columns;
-* ``exact``: every column the sidecar covers at its true row;
-* ``exact_steep``: only the columns where the true trace moves 4 px or more
+* ``exact``: every point the sidecar covers at its true row;
+* ``exact_steep``: only the points where the true trace moves 4 px or more
   per column (QRS strokes), the rest as read;
-* ``exact_other``: only the other columns.
+* ``exact_other``: only the other points.
 
-``exact`` is the ceiling of one value per column (resampled to the header's
-rate by ``assemble.trace_interpolate``), the digitizer's representation; the
-two partial ones say which columns the remaining error lies in. Printed per
+``exact`` is the ceiling of the digitizer's representation (its points,
+resampled to the header's rate by ``assemble.trace_interpolate``); the two
+partial ones say which points the remaining error lies in. Printed per
 page and on average, and written to ``bench/results/column_oracle.csv``.
 """
 from __future__ import annotations
@@ -39,7 +39,8 @@ import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from ecgdigitizer.digitize import PageGeometry, page_geometry, page_rows, points_level, rows_signal  # noqa: E402
+from ecgdigitizer.digitize import (PageGeometry, PageTraces, page_geometry, page_rows, points_level,  # noqa: E402
+                                   rows_signal)
 from ecgdigitizer.evaluation.alignment import lead_align, signal_shift  # noqa: E402
 from ecgdigitizer.evaluation.metrics import snr_compute  # noqa: E402
 from ecgdigitizer.image_io import image_load  # noqa: E402
@@ -53,11 +54,11 @@ STEEP_PX_PER_COLUMN = 4.0
 VARIANTS = ("read", "exact", "exact_steep", "exact_other")
 
 
-def true_rows(sidecar: dict, geo: PageGeometry) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Per drawn lead: the page row of traces it lies on, the columns it covers, its true centre row there.
+def true_rows(sidecar: dict, geo: PageGeometry, per_column: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Per drawn lead: the page row of traces it lies on, the trace points it covers, its true centre row there.
 
-    Columns are those of the levelled page, relative to ``round(x_start)``
-    (the first column of ``page_rows``).
+    Points are those of ``page_rows``'s traces at ``per_column`` points per
+    column of the levelled page.
     """
     first = int(round(geo.page.x_start))
     out = []
@@ -67,22 +68,22 @@ def true_rows(sidecar: dict, geo: PageGeometry) -> list[tuple[int, np.ndarray, n
         if x.size < 2 or np.any(np.diff(x) <= 0):
             continue
         row = int(np.argmin(np.abs(geo.page.row_y - np.median(y))))
-        columns = np.arange(int(np.ceil(x[0])), int(np.floor(x[-1])) + 1)
-        out.append((row, columns - first, np.interp(columns, x, y)))
+        points = np.arange(int(np.ceil((x[0] - first) * per_column)), int(np.floor((x[-1] - first) * per_column)) + 1)
+        out.append((row, points + per_column // 2, np.interp(first + points / per_column, x, y)))
     return out
 
 
-def rows_with_truth(rows: list[np.ndarray], truth, variant: str) -> list[np.ndarray]:
-    """``rows`` with the true row put in at the columns ``variant`` names."""
+def rows_with_truth(traces: PageTraces, truth, variant: str) -> PageTraces:
+    """``traces`` with the true row put in at the points ``variant`` names."""
     if variant == "read":
-        return rows
-    out = [r.copy() for r in rows]
-    for row, columns, values in truth:
-        steep = np.abs(np.gradient(values)) >= STEEP_PX_PER_COLUMN
+        return traces
+    out = [r.copy() for r in traces.rows]
+    for row, points, values in truth:
+        steep = np.abs(np.gradient(values)) * traces.per_column >= STEEP_PX_PER_COLUMN
         take = {"exact": np.ones_like(steep), "exact_steep": steep, "exact_other": ~steep}[variant]
-        inside = (columns >= 0) & (columns < out[row].size) & take
-        out[row][columns[inside]] = values[inside]
-    return out
+        inside = (points >= 0) & (points < out[row].size) & take
+        out[row][points[inside]] = values[inside]
+    return PageTraces(out, traces.confidence, traces.per_column)
 
 
 def record_snr(reference: np.ndarray, signal: np.ndarray, fs: float) -> float:
@@ -103,12 +104,12 @@ def condition_run(folder: str, method: str, strip_model, column_model) -> pd.Dat
         header = header_load(record)
         reference, _ = signal_load(record)
         geo = page_geometry(image_load(os.path.join(folder, "hidden", f"{name}-0.png")))
-        rows, confidence = page_rows(geo, method, strip_model, column_model)
-        truth = true_rows(sidecar, geo)
+        traces = page_rows(geo, method, strip_model, column_model)
+        truth = true_rows(sidecar, geo, traces.per_column)
         result = {"record": name}
         for variant in VARIANTS:
-            signal, _ = rows_signal(rows_with_truth(rows, truth, variant), confidence, geo,
-                                    header.signal_names, header.fs, header.num_samples)
+            signal, _ = rows_signal(rows_with_truth(traces, truth, variant), geo, header.signal_names, header.fs,
+                                    header.num_samples)
             result[variant] = record_snr(reference, signal, header.fs)
         rows_out.append(result)
         print(f"{os.path.basename(folder):8s} {name:10s} " + "  ".join(f"{v} {result[v]:6.2f}" for v in VARIANTS))

@@ -31,52 +31,59 @@ LIMB_MAX_LAG_S = 0.002
 
 
 class LeadTrace:
-    """One lead as drawn: pixel rows over pixel columns, and the samples it covers.
+    """One lead as drawn: pixel rows at points along its window, and the samples it covers.
 
     Attributes
     ----------
     name : str
-    rows : (W,) float ndarray
-        Trace row per pixel column of the lead's window (NaN where unseen).
+    rows : (W * per_column,) float ndarray
+        Trace row at each point of the lead's window (NaN where unseen).
     offset : float
-        Where the window's first sample lies, in columns of ``rows``
-        (within half a column of 0: windows are cut at whole columns).
+        Where the window's first sample lies, in points of ``rows``
+        (within half a point of ``per_column // 2``: windows are cut at whole points).
     start, end : int
         Samples ``[start, end)`` of a ``PAGE_SECONDS`` page the window shows,
         counted at ``page_fs``.
+    per_column : int
+        Points per pixel column: 1 for the tracker's rows, more where the
+        column model also gives rows inside each column.
     """
 
-    def __init__(self, name: str, rows: np.ndarray, offset: float, start: int, end: int):
+    def __init__(self, name: str, rows: np.ndarray, offset: float, start: int, end: int, per_column: int = 1):
         self.name, self.rows, self.offset, self.start, self.end = name, rows, offset, start, end
+        self.per_column = per_column
 
 
 def leads_cut(row_traces: list[np.ndarray], layout: Layout, x_start: float, x_end: float,
-              page_samples: int) -> list[LeadTrace]:
-    """Cut each page row's trace (one value per column from ``round(x_start)``) into leads.
+              page_samples: int, per_column: int = 1) -> list[LeadTrace]:
+    """Cut each page row's trace into leads.
 
     Parameters
     ----------
-    row_traces : list of (W,) float ndarray
-        One per page row, covering page columns ``round(x_start)`` onwards.
+    row_traces : list of (W * per_column,) float ndarray
+        One per page row; point ``k`` lies at page column
+        ``round(x_start) + (k - per_column // 2) / per_column``.
     layout : Layout
     x_start, x_end : float
         Page columns of time 0 and ``PAGE_SECONDS``.
     page_samples : int
         Samples in ``PAGE_SECONDS`` at the header's rate.
+    per_column : int
+        Points per pixel column of the traces.
     """
     px_per_sample = (x_end - x_start) / page_samples
-    first = round(x_start)  # the page column of every trace's first value
+    first = round(x_start)  # the page column of every trace's point per_column // 2
     leads = []
     for row, trace in enumerate(row_traces):
         names = layout.row_leads(row)
         for column, name in enumerate(names):
             start, end = lead_window(column, len(names), page_samples)
-            c0 = int(round(start * px_per_sample))
-            c1 = int(round(end * px_per_sample))
+            c0 = int(round(start * px_per_sample * per_column))
+            c1 = int(round(end * px_per_sample * per_column))
             # Sample ``start`` lies at page column x_start + start * px_per_sample,
-            # a fraction of a column from the cut (page column first + c0).
-            offset = x_start + start * px_per_sample - (first + c0)
-            leads.append(LeadTrace(name, trace[c0:c1], offset, start, end))
+            # a fraction of a point from the point after the cut.
+            offset = (x_start + start * px_per_sample - first) * per_column + per_column // 2 - c0
+            leads.append(LeadTrace(name, trace[c0:c1], offset, start, end, per_column))
     return leads
 
 
@@ -129,10 +136,10 @@ def signal_assemble(leads: list[LeadTrace], lead_names: list[str], fs: float, nu
 
 def leads_place(leads: list[LeadTrace], lead_names: list[str], fs: float, num_samples: int,
                 px_per_mm: float, transform=None, interpolate=np.interp) -> np.ndarray:
-    """Resample each lead's per-column values to ``fs`` and place them at its window.
+    """Resample each lead's values per point to ``fs`` and place them at its window.
 
-    ``interpolate(x, seen_columns, values)`` gives the values at the samples'
-    fractional columns (straight lines by default: right for a confidence
+    ``interpolate(x, seen_points, values)`` gives the values at the samples'
+    fractional points (straight lines by default: right for a confidence
     per column). ``transform(lead, values)`` then maps them (e.g. rows to
     mV); without it they are placed as they are. Longer windows are placed
     last and win where windows overlap.
@@ -147,7 +154,7 @@ def leads_place(leads: list[LeadTrace], lead_names: list[str], fs: float, num_sa
         if j is None or end <= lead.start or seen.sum() < 2:
             continue
         n = np.arange(lead.start, end)
-        col = lead.offset + (n - lead.start) / fs * px_per_s  # column of each sample within the window
+        col = lead.offset + (n - lead.start) / fs * px_per_s * lead.per_column   # each sample's point
         values = interpolate(col, np.flatnonzero(seen), lead.rows[seen])
         out[n, j] = transform(lead, values) if transform else values
     return out

@@ -6,7 +6,8 @@ followed through the pipeline::
     image -> deskew -> perspective -> scale -> ink -> layout -> traces -> leads -> signal
 
 in three calls: ``page_geometry`` (deskew to layout), ``page_rows`` (the
-traces, one row per pixel column) and ``rows_signal`` (leads and signal).
+traces, a row per pixel column or per point within it) and ``rows_signal``
+(leads and signal).
 
 Two trace extractors share everything else (``METHODS``):
 
@@ -18,7 +19,8 @@ Two trace extractors share everything else (``METHODS``):
 
 The column model (``models.column_model``), when given (the pipeline gives
 it to the learned method), then moves the rows of steep columns (QRS
-strokes) to where the ink's darkness shows the line's centre.
+strokes) to where the ink's darkness shows the line's centre, and reads the
+stroke's course inside each of them at a few points per column.
 """
 from __future__ import annotations
 
@@ -32,13 +34,13 @@ from .assemble import leads_cut, leads_place, limb_leads_reconcile, page_samples
 from .geometry import (grid_detect, grid_suppress, image_warp, ink_darkness, line_darkness, page_deskew,
                        perspective_find, rotation_matrix)
 from .layout import PageLayout, ink_mask, layout_detect
-from .models.column_model import ColumnModel, rows_refine
+from .models.column_model import ColumnModel, points_per_column, rows_refine
 from .models.strip_model import StripModel, rows_decode
 from .strips import strip_extract
 from .trace import Trace, trace_extract
 
-__all__ = ["Digitization", "PageGeometry", "page_geometry", "points_level", "page_rows", "rows_signal",
-           "digitize_image", "METHODS"]
+__all__ = ["Digitization", "PageGeometry", "PageTraces", "page_geometry", "points_level", "page_rows",
+           "rows_signal", "digitize_image", "METHODS"]
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +153,27 @@ def points_level(geo: PageGeometry, xy: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class PageTraces:
+    """Every page row's trace (``page_rows``).
+
+    Attributes
+    ----------
+    rows : list of (W * per_column,) float ndarray
+        One per page row: the trace's row (page pixels) at ``per_column``
+        points per pixel column of the time axis; point ``k`` lies at page
+        column ``round(x_start) + (k - per_column // 2) / per_column``. NaN
+        where nothing was read.
+    confidence : list of float ndarray
+        The reading's confidence in [0, 1] at the same points.
+    per_column : int
+        Points per pixel column: 1, or the column model's (``points_per_column``).
+    """
+    rows: list[np.ndarray]
+    confidence: list[np.ndarray]
+    per_column: int = 1
+
+
+@dataclass
 class Digitization:
     """What the digitizer read from one page.
 
@@ -205,8 +228,8 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
     if method == "learned" and strip_model is None:
         raise ValueError("method 'learned' needs the image model (strip_model), and none was loaded")
     geo = page_geometry(image, layout=layout)                         # level, scale, ink, layout
-    rows, confidence_rows = page_rows(geo, method, strip_model, column_model)   # one row per column
-    signal, confidence = rows_signal(rows, confidence_rows, geo, lead_names, fs, num_samples)
+    traces = page_rows(geo, method, strip_model, column_model)       # rows per column
+    signal, confidence = rows_signal(traces, geo, lead_names, fs, num_samples)
     notes = [f"rotation {geo.angle_deg:+.2f} deg" + (", perspective corrected" if geo.rectified else ""),
              f"{geo.px_per_mm:.3f} px/mm "
              f"({'grid' if geo.from_grid else 'page-size prior'})", f"layout {geo.page.layout.name}",
@@ -215,12 +238,12 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
 
 
 def page_rows(geo: PageGeometry, method: str, strip_model: StripModel | None = None,
-              column_model: ColumnModel | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+              column_model: ColumnModel | None = None) -> PageTraces:
     """Every page row's trace: its row (px) and confidence per column of the time axis.
 
     Columns run from ``round(x_start)`` to ``round(x_end)``; NaN where nothing
     was read. With ``column_model``, the steep columns' rows are then refined
-    (``models.column_model.rows_refine``).
+    and read at several points per column (``models.column_model.rows_refine``).
     """
     if method == "classical":
         rows = _rows_trace(geo)
@@ -230,23 +253,29 @@ def page_rows(geo: PageGeometry, method: str, strip_model: StripModel | None = N
         guide_confidence = _guides_check(geo, guides, guide_confidence)   # ... unless it reads no trace
         rows, confidence = _rows_guided(_rows_trace(geo, guides, guide_confidence, GUIDE_STRAY_MM), guides,
                                         guide_confidence)
-    if column_model is not None:                                      # steep columns, to a fraction of a pixel
-        rows = rows_refine(rows, geo.darkness, int(round(geo.page.x_start)), geo.px_per_mm, column_model)
-    return rows, confidence
+    if column_model is None:
+        return PageTraces(rows, confidence)
+    # steep columns, to a fraction of a pixel and at several points each
+    per_column = points_per_column(column_model.config)
+    rows = rows_refine(rows, geo.darkness, int(round(geo.page.x_start)), geo.px_per_mm, column_model)
+    return PageTraces(rows, [np.repeat(c, per_column) for c in confidence], per_column)
 
 
-def rows_signal(rows: list[np.ndarray], confidence_rows: list[np.ndarray], geo: PageGeometry,
-                lead_names: list[str], fs: float, num_samples: int) -> tuple[np.ndarray, np.ndarray]:
+def rows_signal(traces: PageTraces, geo: PageGeometry, lead_names: list[str], fs: float,
+                num_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Page rows' traces (``page_rows``) to the signal and its confidence, ``(num_samples, len(lead_names))``.
 
     The limb leads' readings are reconciled where three or more are seen at once (``limb_leads_reconcile``).
     """
     page = geo.page
     samples = page_samples(fs)
-    leads = leads_cut(rows, page.layout, page.x_start, page.x_end, samples)     # rows -> lead windows
-    signal = limb_leads_reconcile(signal_assemble(leads, lead_names, fs, num_samples, geo.px_per_mm), lead_names, fs)
-    confidence = leads_place(leads_cut(confidence_rows, page.layout, page.x_start, page.x_end, samples),
-                             lead_names, fs, num_samples, geo.px_per_mm)
+
+    def cut(rows: list[np.ndarray]):                                  # rows -> lead windows
+        return leads_cut(rows, page.layout, page.x_start, page.x_end, samples, traces.per_column)
+
+    signal = limb_leads_reconcile(signal_assemble(cut(traces.rows), lead_names, fs, num_samples, geo.px_per_mm),
+                                  lead_names, fs)
+    confidence = leads_place(cut(traces.confidence), lead_names, fs, num_samples, geo.px_per_mm)
     return signal, confidence
 
 

@@ -7,7 +7,8 @@ import torch
 
 from conftest import ROOT, SHARED_DATA
 from ecgdigitizer.models.column_model import (ColumnModel, ColumnModelConfig, column_candidates, column_features,
-                                              column_model_load, column_model_save, rows_refine)
+                                              column_model_load, column_model_save, points_per_column, points_spline,
+                                              rows_refine)
 from ecgdigitizer.models.strip_model import strip_model_load
 from ecgdigitizer.render import page_render
 from ecgdigitizer.training.column_data import ColumnDataConfig, ColumnDataset, page_columns
@@ -48,11 +49,16 @@ def test_refining_moves_only_the_candidate_columns():
     darkness = np.zeros((160, 100), np.float32)
     flat = np.full(50, 80.0)                    # a row with nothing to refine, beside one with a spike
     refined, flat_refined = rows_refine([rows, flat], darkness, 5, 8.0, model)
-    assert np.array_equal(flat_refined, flat)
-    moved = np.flatnonzero(np.nan_to_num(refined - rows) != 0)
+    k = points_per_column(model.config)
+    assert np.allclose(flat_refined, np.repeat(flat, k))
+    points = refined.reshape(-1, k)                 # (columns, points in each)
+    moved = np.flatnonzero(np.nan_to_num(points[:, k // 2] - rows) != 0)
     assert moved.tolist() == [19, 20, 21, 22, 23]
-    assert np.allclose(refined[moved] - rows[moved], 0.25 * 8.0)
-    assert np.isnan(refined[30])
+    # every point of a refined column: the spline through the rows read, moved by the model's answer
+    spline = points_spline(rows, (np.arange(rows.size * k) - k // 2) / k).reshape(-1, k)
+    assert np.allclose(points[moved] - spline[moved], 0.25 * 8.0)
+    assert np.allclose(points[moved, k // 2] - rows[moved], 0.25 * 8.0)
+    assert np.isnan(points[30]).all()
 
 
 def test_each_pass_reads_the_rows_the_last_one_left():
@@ -64,7 +70,46 @@ def test_each_pass_reads_the_rows_the_last_one_left():
     rows = np.full(40, 80.0)
     rows[20:23] = [60.0, 40.0, 60.0]
     refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
-    assert np.allclose(refined[19:24] - rows[19:24], 2 * 0.25 * 8.0)
+    k = points_per_column(model.config)
+    assert np.allclose(refined[k // 2::k][19:24] - rows[19:24], 2 * 0.25 * 8.0)
+
+
+def test_the_points_inside_a_column_sit_at_their_offsets():
+    # A model that puts each point of a steep column at its own height: the
+    # point 1/3 column left of the centre 0.5 mm higher, the right one lower.
+    model = ColumnModel(ColumnModelConfig(passes=1, offsets=(0.0, -1 / 3, 1 / 3))).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.head[-1].bias.copy_(torch.tensor([0.0, -0.5, 0.5]))
+    rows = np.full(30, 80.0)
+    rows[12:15] = [70.0, 60.0, 70.0]
+    refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
+    points = refined.reshape(-1, 3)                 # left, centre, right of each column
+    spline = points_spline(rows, (np.arange(rows.size * 3) - 1) / 3).reshape(-1, 3)
+    assert np.allclose(points[11:16, 1], rows[11:16])
+    assert np.allclose(points[11:16, 0], spline[11:16, 0] - 4.0)
+    assert np.allclose(points[11:16, 2], spline[11:16, 2] + 4.0)
+
+
+def test_the_points_must_lie_evenly_around_the_centre():
+    assert ColumnModelConfig(offsets=(0.0, -0.4, -0.2, 0.2, 0.4)).offsets[0] == 0.0
+    for offsets in [(0.0, 0.25), (-1 / 3, 0.0, 1 / 3), (0.0, -0.3, 0.3), (0.0, -1 / 3, 0.0)]:
+        with pytest.raises(ValueError, match="offsets"):
+            ColumnModelConfig(offsets=offsets)
+
+
+def test_a_smooth_trace_keeps_its_shape_between_the_columns():
+    # No steep column: the points inside each column lie on the curve through
+    # the centres (a slow wave, as a T wave is at 100 dpi).
+    model = ColumnModel(ColumnModelConfig(passes=1)).eval()
+    columns = np.arange(60, dtype=float)
+    wave = 80.0 + 0.5 * np.sin(columns / 6.0)      # never 0.3 mm from a neighbour
+    refined = rows_refine([wave], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
+    k = points_per_column(model.config)
+    where = (np.arange(refined.size) - k // 2) / k
+    inner = (where > 2) & (where < 57)
+    assert np.abs(refined[inner] - (80.0 + 0.5 * np.sin(where[inner] / 6.0))).max() < 1e-3
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -81,12 +126,14 @@ def test_save_and_load_round_trip(tmp_path):
 def test_the_loss_leaves_out_corrections_beyond_its_limit():
     model = ColumnModel(CONFIG)
     patch, neighbours, scale = torch.rand(1, 4, CONFIG.bins, 7), torch.zeros(1, 4, 7), torch.full((1, 4), 8.0)
-    target = torch.tensor([[0.1, -0.2, 0.0, 0.3]])
+    target = torch.tensor([[[0.1, 0.0, 0.2], [-0.2, -0.1, -0.3], [0.0, 0.1, -0.1], [0.3, 0.2, 0.4]]])
     _, a = model(patch, neighbours, scale, target)
-    target[0, 3] = 5.0                           # the tracker followed other ink here
+    target[0, 3, 1] = 5.0                        # the tracker followed other ink here
     _, b = model(patch, neighbours, scale, target)
     c, _ = model(patch, neighbours, scale)
-    expected = ((c[:3] - torch.tensor([0.1, -0.2, 0.0])) ** 2).mean()
+    keep = torch.ones(4, 3, dtype=torch.bool)
+    keep[3, 1] = False
+    expected = ((c - target[0])[keep] ** 2).mean()
     assert b.item() == pytest.approx(expected.item(), rel=1e-5) and a.item() != pytest.approx(b.item())
 
 
@@ -111,7 +158,7 @@ def test_the_shipped_column_model_brings_steep_columns_closer_to_the_truth():
                            seed=np.random.default_rng(5))
         examples = page_columns(page.image, page.ground_truth, strip_model, model.config)
         target = examples["target"]
-        keep = np.abs(target) < model.config.max_correction_mm
+        keep = (np.abs(target) < model.config.max_correction_mm).all(axis=1)    # every point of the column
         with torch.no_grad():
             correction, _ = model(*(torch.from_numpy(examples[k][keep]) for k in ("patch", "neighbours", "px_per_mm")))
         rms = lambda e: float(np.sqrt(np.mean(e ** 2)))  # noqa: E731

@@ -5,8 +5,9 @@ A page is drawn by the project's renderer from a real record's 10-s window
 ``page_geometry`` and ``page_rows`` with the image model, exactly as at run
 time. Every steep column of the tracker's output (``column_candidates``)
 becomes an example: its darkness patch and neighbours (``column_features``)
-and, from the renderer's ground truth, the true centre row at that column
-minus the tracker's row, in mm.
+and, from the renderer's ground truth, the true rows at the column's centre
+and at the model's other points in it (``ColumnModelConfig.offsets``) minus
+the spline through the tracker's rows there, in mm.
 
 Reading a page costs about a second on a CPU and gives about a thousand
 examples, so a fixed pool of pages is read once (``column_pool_build``, in
@@ -22,7 +23,7 @@ from joblib import Parallel, delayed
 from torch.utils.data import Dataset
 
 from ..digitize import page_geometry, page_rows
-from ..models.column_model import ColumnModelConfig, column_candidates, column_features
+from ..models.column_model import ColumnModelConfig, column_candidates, column_features, points_spline
 from ..models.strip_model import StripModel
 from .strip_data import random_page, truth_by_row
 
@@ -46,27 +47,31 @@ def page_columns(image: np.ndarray, ground_truth: dict, strip_model: StripModel,
     """Every steep column of one page as a training example, or None when the page cannot be read.
 
     Returns arrays ``patch`` (N, bins, columns), ``neighbours`` (N, columns),
-    ``px_per_mm`` (N,) and ``target`` (N,): the true centre row minus the
-    tracker's, in mm.
+    ``px_per_mm`` (N,) and ``target`` (N, len(offsets)): the true rows at the
+    column's ``offsets`` minus the spline through the tracker's rows there
+    (``points_spline``), in mm.
     """
     try:
         geo = page_geometry(image)
     except ValueError:
         return None
-    rows, _ = page_rows(geo, "learned", strip_model)
+    rows = page_rows(geo, "learned", strip_model).rows
     first = int(round(geo.page.x_start))
     parts = []
     for trace, points in zip(rows, truth_by_row(ground_truth, geo)):
         if points.shape[0] < 2:
             continue
         points = points[np.argsort(points[:, 1], kind="stable")]
-        truth = np.interp(first + np.arange(trace.size), points[:, 1], points[:, 0], left=np.nan, right=np.nan)
         columns = column_candidates(trace, geo.px_per_mm, model_config.min_step_mm)
-        columns = columns[np.isfinite(truth[columns])]
+        at = columns[:, None] + np.asarray(model_config.offsets)[None, :]      # (N, offsets) trace columns
+        truth = np.interp(first + at, points[:, 1], points[:, 0], left=np.nan, right=np.nan)
+        base = points_spline(trace, at)                  # what the model corrects
+        keep = np.isfinite(truth).all(axis=1) & np.isfinite(base).all(axis=1)
+        columns, truth, base = columns[keep], truth[keep], base[keep]
         if columns.size == 0:
             continue
         patch, neighbours = column_features(geo.darkness, trace, first, columns, geo.px_per_mm, model_config)
-        target = ((truth[columns] - trace[columns]) / geo.px_per_mm).astype(np.float32)
+        target = ((truth - base) / geo.px_per_mm).astype(np.float32)
         parts.append((patch, neighbours, np.full(columns.size, geo.px_per_mm, np.float32), target))
     if not parts:
         return None
