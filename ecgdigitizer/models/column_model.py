@@ -115,8 +115,8 @@ class ColumnModel(nn.Module):
                 target: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Corrections (mm), ``(N, len(offsets))``, for ``(N, bins, columns)`` patches; the loss when ``target`` is given.
 
-        ``target`` holds the true rows minus the tracker's at the column's
-        ``offsets``, in mm. Training batches arrive with a leading page axis,
+        ``target`` holds the true rows at the column's ``offsets`` minus the
+        spline through the tracker's rows there (``points_spline``), in mm. Training batches arrive with a leading page axis,
         ``(B, N, ...)``; it is flattened away.
         """
         columns = 2 * self.config.half_columns + 1
