@@ -7,8 +7,8 @@ import torch
 
 from conftest import ROOT, SHARED_DATA
 from ecgdigitizer.models.column_model import (ColumnModel, ColumnModelConfig, column_candidates, column_features,
-                                              column_model_load, column_model_save, points_per_column, points_spline,
-                                              rows_refine)
+                                              column_model_load, column_model_save, points_columns, points_per_column,
+                                              points_spline, rows_refine)
 from ecgdigitizer.models.strip_model import strip_model_load
 from ecgdigitizer.render import page_render
 from ecgdigitizer.training.column_data import ColumnDataConfig, ColumnDataset, page_columns
@@ -55,7 +55,7 @@ def test_refining_moves_only_the_candidate_columns():
     moved = np.flatnonzero(np.nan_to_num(points[:, k // 2] - rows) != 0)
     assert moved.tolist() == [19, 20, 21, 22, 23]
     # every point of a refined column: the spline through the rows read, moved by the model's answer
-    spline = points_spline(rows, (np.arange(rows.size * k) - k // 2) / k).reshape(-1, k)
+    spline = points_spline(rows, points_columns(rows.size, k)).reshape(-1, k)
     assert np.allclose(points[moved] - spline[moved], 0.25 * 8.0)
     assert np.allclose(points[moved, k // 2] - rows[moved], 0.25 * 8.0)
     assert np.isnan(points[30]).all()
@@ -86,7 +86,7 @@ def test_the_points_inside_a_column_sit_at_their_offsets():
     rows[12:15] = [70.0, 60.0, 70.0]
     refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
     points = refined.reshape(-1, 3)                 # left, centre, right of each column
-    spline = points_spline(rows, (np.arange(rows.size * 3) - 1) / 3).reshape(-1, 3)
+    spline = points_spline(rows, points_columns(rows.size, 3)).reshape(-1, 3)
     assert np.allclose(points[11:16, 1], rows[11:16])
     assert np.allclose(points[11:16, 0], spline[11:16, 0] - 4.0)
     assert np.allclose(points[11:16, 2], spline[11:16, 2] + 4.0)
@@ -107,7 +107,7 @@ def test_a_smooth_trace_keeps_its_shape_between_the_columns():
     wave = 80.0 + 0.5 * np.sin(columns / 6.0)      # never 0.3 mm from a neighbour
     refined = rows_refine([wave], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
     k = points_per_column(model.config)
-    where = (np.arange(refined.size) - k // 2) / k
+    where = points_columns(columns.size, k)
     inner = (where > 2) & (where < 57)
     assert np.abs(refined[inner] - (80.0 + 0.5 * np.sin(where[inner] / 6.0))).max() < 1e-3
 

@@ -60,7 +60,8 @@ from ..assemble import trace_interpolate
 from .weights import model_load, model_save
 
 __all__ = ["ColumnModelConfig", "ColumnModel", "column_candidates", "column_features", "rows_refine",
-           "points_per_column", "points_spline", "column_model_save", "column_model_load", "COLUMN_MODEL_FILE"]
+           "points_per_column", "points_columns", "points_spline", "column_model_save", "column_model_load",
+           "COLUMN_MODEL_FILE"]
 
 COLUMN_MODEL_FILE = "column_model.pt"
 _KIND = "ecgdigitizer.column_model"
@@ -196,12 +197,17 @@ def rows_refine(rows: list[np.ndarray], darkness: np.ndarray, first_column: int,
     for _ in range(config.passes - 1):
         rows, _, _ = _refine_once(rows, darkness, first_column, px_per_mm, model)
     _, chosen, corrections = _refine_once(rows, darkness, first_column, px_per_mm, model)
-    return [_points_fill(r, c, k, config.offsets) for r, c, k in zip(rows, chosen, corrections)]
+    return [_points_fill(r, c, moves, config.offsets) for r, c, moves in zip(rows, chosen, corrections)]
 
 
 def points_per_column(config: ColumnModelConfig) -> int:
     """Points per column of ``rows_refine``'s traces: one per offset."""
     return len(config.offsets)
+
+
+def points_columns(num_columns: int, per_column: int) -> np.ndarray:
+    """The column of every point of a trace over ``num_columns`` columns at ``per_column`` points each."""
+    return (np.arange(num_columns * per_column) - per_column // 2) / per_column
 
 
 def points_spline(rows: np.ndarray, where: np.ndarray) -> np.ndarray:
@@ -223,7 +229,7 @@ def _points_fill(rows: np.ndarray, columns: np.ndarray, corrections: np.ndarray,
     on the spline through the corrected centres.
     """
     k = len(offsets)
-    where = (np.arange(rows.size * k) - k // 2) / k                # each point's column
+    where = points_columns(rows.size, k)
     before = points_spline(rows, where)
     centres = rows.copy()
     centres[columns] += corrections[:, 0]
