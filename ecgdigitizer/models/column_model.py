@@ -114,11 +114,12 @@ class ColumnModel(nn.Module):
 
     def forward(self, patch: torch.Tensor, neighbours: torch.Tensor, px_per_mm: torch.Tensor,
                 target: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Corrections (mm), ``(N, len(offsets))``, for ``(N, bins, columns)`` patches; the loss when ``target`` is given.
+        """Corrections (mm), ``(N, len(offsets))``, for ``(N, bins, columns)`` patches; the loss with ``target``.
 
         ``target`` holds the true rows at the column's ``offsets`` minus the
-        spline through the tracker's rows there (``points_spline``), in mm. Training batches arrive with a leading page axis,
-        ``(B, N, ...)``; it is flattened away.
+        spline through the tracker's rows there (``points_spline``), in mm.
+        Training batches arrive with a leading page axis, ``(B, N, ...)``; it
+        is flattened away.
         """
         columns = 2 * self.config.half_columns + 1
         patch = patch.reshape(-1, 1, self.config.bins, columns)
@@ -184,7 +185,7 @@ def column_features(darkness: np.ndarray, rows: np.ndarray, first_column: int, c
 
 def rows_refine(rows: list[np.ndarray], darkness: np.ndarray, first_column: int, px_per_mm: float,
                 model: ColumnModel) -> list[np.ndarray]:
-    """Page rows' traces with their steep columns moved by the column model, at ``points_per_column`` points per column.
+    """Page rows' traces, steep columns moved by the column model, at ``points_per_column`` points per column.
 
     The model is applied ``config.passes`` times to the columns' centres; the
     last pass also gives the rows at the other points inside the steep
