@@ -19,6 +19,8 @@ Variants:
   classical       the classical digitizer with completion by the signal model
   model           whatever the model folder's digitizer.json says (the default)
   model-nan       the same with completion off
+  model-cpu       the default on the CPU even where CUDA is present (a GPU
+                  machine's baseline: ``--variants model-cpu,model``)
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ VARIANTS = {
     "classical": ["--method", "classical"],
     "model": [],
     "model-nan": ["--no-complete"],
+    "model-cpu": ["--device", "cpu"],
 }
 CONDITIONS = ("clean", "aug", "wrinkle", "varied")
 RUN_SUMMARY = re.compile(r"\(([0-9.]+) s per record\)")   # run_model.py's last line (runner.RunSummary)

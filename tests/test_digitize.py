@@ -14,7 +14,7 @@ import torch
 from conftest import ROOT
 from ecgdigitizer.evaluation.scoring import folders_score
 from ecgdigitizer.pipeline import digitizer_load
-from ecgdigitizer.records import header_load, signal_write
+from ecgdigitizer.records import header_load, signal_load, signal_write
 
 RECORDS = ["00008_hr", "E00004", "JS45549", "ludb_030"]
 
@@ -54,6 +54,32 @@ def test_cpu_results_are_deterministic(eik_dev):
     second = digitizer.record_digitize(record)
     assert np.array_equal(first, second, equal_nan=True)
     assert np.isfinite(first).all()  # completion is on by default: every sample has a value
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_reads_pages_as_the_cpu_does(eik_dev, reference, tmp_path):
+    """The shipped digitizer on CUDA (mixed precision for the image model) against the same on the CPU.
+
+    Completion is on, so the signal model runs on the GPU too; the masked
+    reference scores what the page shows.
+    """
+    model = os.path.join(ROOT, "model")
+    outputs, scores = {}, {}
+    for device in ("cpu", "cuda"):
+        digitizer = digitizer_load(model, device=device)
+        assert digitizer.device == device
+        out = str(tmp_path / device)
+        _digitize_folder(digitizer, eik_dev, out)
+        outputs[device] = {rec: signal_load(os.path.join(out, rec))[0] for rec in RECORDS}
+        scores[device] = folders_score(reference, out).summary["snr"]
+    print(f"masked SNR: cpu {scores['cpu']:.3f} dB, cuda {scores['cuda']:.3f} dB")
+    assert abs(scores["cuda"] - scores["cpu"]) < 0.3
+    for rec in RECORDS:
+        cpu, cuda = outputs["cpu"][rec], outputs["cuda"][rec]
+        assert np.isfinite(cuda).all()
+        agreement = 10 * np.log10(np.sum(cpu ** 2) / np.sum((cuda - cpu) ** 2))
+        print(f"{rec}: CUDA against CPU output, {agreement:.1f} dB")
+        assert agreement > 25, rec
 
 
 def test_loading_on_the_cpu_sets_torch_s_threads(monkeypatch):

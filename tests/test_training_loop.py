@@ -1,14 +1,20 @@
 """The generic training loop and its config: schedule, overrides, learning, checkpoints, exact resume."""
 import dataclasses
 import os
+import subprocess
+import sys
+import textwrap
 from dataclasses import dataclass
 
 import pytest
 import torch
 from torch.utils.data import Dataset
 
+from conftest import ROOT
 from ecgdigitizer.training import (TRAIN_CPU, StepSampler, TrainConfig, checkpoint_load, config_override, lr_at,
                                    train_loop)
+from ecgdigitizer.training.cli import train_config, train_parser
+from ecgdigitizer.training.config import config_preset
 
 
 # ----------------------------------------------------------------- a tiny problem
@@ -147,3 +153,56 @@ def test_cpu_training_is_deterministic(tmp_path):
     b, _ = train(tmp_path / "b", config())
     for (k, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
         torch.testing.assert_close(x, y, rtol=0, atol=0, msg=k)
+
+
+def test_the_cpu_preset_trains_on_the_cpu(monkeypatch):
+    monkeypatch.delenv("ECGDIG_DEVICE", raising=False)
+    parse = train_parser("test", "model.pt").parse_args
+    base = ["--records", "records", "--model", "model"]
+    assert train_config(parse(base + ["--preset", "cpu"]), config_preset).device == "cpu"
+    assert train_config(parse(base + ["--preset", "cpu", "--set", "device=cuda"]), config_preset).device == "cuda"
+    assert train_config(parse(base), config_preset).device == "auto"
+
+
+def test_two_processes_under_torchrun_train_as_one_with_their_batches_together(tmp_path):
+    """The distributed path (gloo on the CPU): each rank takes every second item, gradients are averaged."""
+    script = tmp_path / "train_ranks.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, sys
+        import torch
+        sys.path[:0] = [{os.path.join(ROOT, "tests")!r}, {ROOT!r}]
+        from test_training_loop import Linear, Points, config
+        from ecgdigitizer.training import train_loop
+        torch.manual_seed(0)
+        model = Linear()
+        train_loop(model, Points(256), Points(64, seed=1), config(batch_size=4), checkpoint_dir=sys.argv[1])
+        if os.environ["RANK"] == "0":
+            torch.save(model.state_dict(), sys.argv[2])
+        """))
+    weights = tmp_path / "ranks.pt"
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                          str(script), str(tmp_path / "ckpt"), str(weights)],
+                         capture_output=True, text=True, timeout=300, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    single, _ = train(tmp_path / "single", config(batch_size=8))
+    together = torch.load(weights, weights_only=True)
+    for k, a in single.state_dict().items():
+        torch.testing.assert_close(together[k], a, rtol=1e-5, atol=1e-6, msg=k)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32"])
+def test_cuda_training_learns_and_resumes_after_a_crash(tmp_path, dtype):
+    """On CUDA, under each autocast precision (float16 goes through the gradient scaler)."""
+    cfg = config(max_steps=40, eval_every=8, learning_rate=5e-2, min_learning_rate=5e-3, device="cuda",
+                 dtype=dtype)
+    straight, result = train(tmp_path / "a", cfg)
+    losses = [h["val_loss"] for h in result.history]
+    assert losses[-1] < 0.5 * losses[0], f"validation loss went {losses}"
+    assert next(straight.parameters()).device.type == "cuda"
+    with pytest.raises(RuntimeError, match="simulated crash"):   # dies in step 11, after the checkpoint at step 8
+        train(tmp_path / "b", cfg, data=Points(256, fail_at=10 * cfg.batch_size + 1))
+    assert checkpoint_load(str(tmp_path / "b" / "last.pt"))["step"] == 8
+    resumed, _ = train(tmp_path / "b", cfg)
+    for (k, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=k)

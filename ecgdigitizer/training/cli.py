@@ -30,7 +30,7 @@ def train_parser(description: str, weights_file: str) -> argparse.ArgumentParser
     parser.add_argument("--records", required=True, help="folder of WFDB records (searched recursively)")
     parser.add_argument("--model", required=True, help=f"output folder for {weights_file} and checkpoints")
     parser.add_argument("--preset", choices=("auto", "cpu", "gpu"), default="auto",
-                        help="configuration preset (auto: gpu when CUDA is present)")
+                        help="configuration preset (auto: gpu when CUDA is present; cpu also trains on the CPU)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help=f"override a TrainConfig field, e.g. --set max_steps=200 "
                              f"(fields: {', '.join(f.name for f in dataclasses.fields(TrainConfig))})")
@@ -40,10 +40,16 @@ def train_parser(description: str, weights_file: str) -> argparse.ArgumentParser
 
 
 def train_config(args: argparse.Namespace, preset: Callable[[str], TrainConfig]) -> TrainConfig:
-    """``preset(device)``, then ``ECGDIG_*`` environment variables, then ``--set`` flags; sets up logging."""
+    """``preset(device)``, then ``ECGDIG_*`` environment variables, then ``--set`` flags; sets up logging.
+
+    ``--preset cpu`` also sets ``device="cpu"``, so it trains on the CPU where
+    a GPU is present too.
+    """
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s: %(message)s")
     config = preset({"auto": "auto", "cpu": "cpu", "gpu": "cuda"}[args.preset])
+    if args.preset == "cpu":   # the CPU preset on a GPU machine trains on its CPU, unless told otherwise below
+        config = dataclasses.replace(config, device="cpu")
     config = config_override(config, os.environ, prefix_only=True)
     flags = {}
     for item in args.set:

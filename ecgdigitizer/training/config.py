@@ -2,8 +2,9 @@
 
 ``TrainConfig`` holds everything ``train_loop`` needs; ``TRAIN_CPU`` is sized
 for a laptop or a shared 2-core machine (25-70 minutes for the signal model),
-``TRAIN_GPU`` for one or more CUDA GPUs. Any field can be changed without
-editing code, by a flag or an environment variable::
+``TRAIN_GPU`` for one or more CUDA GPUs (its data workers take the cores the
+machine has). Any field can be changed without editing code, by a flag or an
+environment variable::
 
     config = config_override(TRAIN_CPU, {"max_steps": "200"})           # from flags
     config = config_override(TRAIN_CPU, os.environ, prefix_only=True)   # ECGDIG_MAX_STEPS=200
@@ -13,6 +14,7 @@ Every checkpoint stores the config it was trained with (``dataclasses.asdict``).
 from __future__ import annotations
 
 import dataclasses
+import os
 import types
 import typing
 from dataclasses import dataclass
@@ -57,9 +59,22 @@ class TrainConfig:
         return self.schedule_steps or self.max_steps
 
 
+def data_workers() -> int:
+    """Data-loader workers for one GPU process: its share of the CPU cores, less two for the step.
+
+    On a GPU the signal and image models wait for their data (windows drawn
+    and corrupted, pages drawn and read on the CPU): on a 16-core H200
+    machine, 14 workers gave the signal model 771 windows/s against 348 with
+    6 (``bench/bench_training.py --set num_workers=N``, 100 steps). Under
+    ``torchrun`` the processes of one machine share its cores.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    return max(1, cores // int(os.environ.get("LOCAL_WORLD_SIZE", "1")) - 2)
+
+
 TRAIN_CPU = TrainConfig()
 TRAIN_GPU = TrainConfig(batch_size=64, max_steps=20000, learning_rate=3e-3, eval_every=500,
-                        eval_batches=16, num_workers=6, num_threads=4)
+                        eval_batches=16, num_workers=data_workers(), num_threads=4)
 
 
 def config_preset(device: str = "auto") -> TrainConfig:

@@ -271,6 +271,8 @@ def train_loop(model: torch.nn.Module, train_data: Dataset, val_data: Dataset | 
                     logger.info("time budget of %.1f min spent: stopping at step %d", config.max_minutes, step)
                 break
     bar.close()
+    if cuda and main:
+        logger.info("peak GPU memory %.2f GB", torch.cuda.max_memory_allocated(device) / 1e9)
     if distributed:
         dist.barrier()
     best_path = os.path.join(checkpoint_dir, BEST)
