@@ -1,4 +1,5 @@
-"""The generic training loop and its config: schedule, overrides, learning, checkpoints, exact resume."""
+"""The generic training loop and its config: schedule, overrides, learning, checkpoints, exact resume,
+several processes under torchrun, and CUDA (tests that CI, without a GPU, skips)."""
 import dataclasses
 import os
 import subprocess
