@@ -186,6 +186,28 @@ def test_grid_colours(colour):
     assert page.ground_truth["gridlines"] == (colour != "none")
 
 
+def test_random_grid_colours_as_ecg_image_kit_draws_them():
+    """Major and minor lines each take a random colour, which the sidecar records; other presets draw as before."""
+    from ecgdigitizer.render import Preset
+    drawn = []
+    for seed in range(3):
+        # 300 dpi: minor lines over a pixel wide, so some pixels show their colour unblended
+        page = page_render(SIGNAL, 500, LEADS12, dpi=300, seed=seed,
+                           preset=Preset("t", grid_colors=("red",), random_grid_probability=1.0))
+        gt = page.ground_truth
+        major, minor = np.asarray(gt["grid_line_color_major"]), np.asarray(gt["grid_line_color_minor"])
+        corner = page.image[:120, 1800:2100].reshape(-1, 3).astype(int)  # grid only, no trace or text
+        for colour in (major, minor):
+            assert (np.abs(corner - colour).sum(axis=1) < 40).any(), f"no pixels of {colour}"
+        drawn.append((tuple(major), tuple(minor)))
+    assert len(set(drawn)) == 3 and all(a != b for a, b in drawn)
+    plain = page_render(SIGNAL, 500, LEADS12, dpi=100, seed=0, preset=Preset("t", grid_colors=("red",)))
+    unused = page_render(SIGNAL, 500, LEADS12, dpi=100, seed=0,
+                         preset=Preset("t", grid_colors=("red",), random_grid_probability=0.0))
+    assert np.array_equal(plain.image, unused.image)
+    assert plain.ground_truth["grid_line_color_major"] == [255.0, 0.0, 0.0]
+
+
 def test_determinism_under_a_seed():
     a = page_render(SIGNAL, 500, LEADS12, dpi=100, preset="hard", seed=7)
     b = page_render(SIGNAL, 500, LEADS12, dpi=100, preset="hard", seed=7)

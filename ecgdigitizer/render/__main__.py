@@ -1,10 +1,12 @@
 """Render a folder of WFDB records into a challenge-format folder of paper ECGs.
 
     python -m ecgdigitizer.render INPUT_FOLDER OUTPUT_FOLDER --preset clean --seed 0 --workers 2 --masked --hidden
+    python -m ecgdigitizer.render INPUT_FOLDER OUTPUT_FOLDER --preset aug --dpi 100 --random-grid 1 --masked --hidden
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 
@@ -21,6 +23,9 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--layout", default="3x4+1",
                    help=f"one layout or a comma-separated list drawn per page; known: {', '.join(LAYOUTS)}")
     p.add_argument("--dpi", type=int, default=None, help="fixed resolution (default: drawn from the preset)")
+    p.add_argument("--random-grid", type=float, default=None, metavar="P",
+                   help="chance of ECG-Image-Kit's random grid colours, major and minor lines each "
+                        "(default: the preset's; Preset.random_grid_probability)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--masked", action="store_true", help="also write masked/: NaN where nothing is plotted")
     p.add_argument("--hidden", action="store_true", help="also write hidden/: partial headers and images only")
@@ -38,7 +43,12 @@ def run(args: argparse.Namespace) -> int:
     unknown = [l for l in layouts if l not in LAYOUTS]
     if unknown:
         raise SystemExit(f"unknown layout(s) {unknown}; known layouts: {', '.join(LAYOUTS)}")
-    summary = folder_render(args.input_folder, args.output_folder, preset=args.preset, seed=args.seed,
+    preset = PRESETS[args.preset]
+    if args.random_grid is not None:
+        if not 0.0 <= args.random_grid <= 1.0:
+            raise SystemExit(f"--random-grid must be in [0, 1], got {args.random_grid}")
+        preset = dataclasses.replace(preset, random_grid_probability=args.random_grid)
+    summary = folder_render(args.input_folder, args.output_folder, preset=preset, seed=args.seed,
                             layouts=layouts, dpi=args.dpi, masked=args.masked, hidden=args.hidden,
                             workers=args.workers, allow_failures=args.allow_failures, progress=not args.quiet)
     logging.info("%d records, %d pages, %d failures", summary["records"], summary["pages"], len(summary["failures"]))

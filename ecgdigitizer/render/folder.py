@@ -30,6 +30,7 @@ from ..records import IMAGE_PREFIX, header_hide, header_load, records_find, sign
 from .ground_truth import ground_truth_write
 from .page import PageStyle, page_seconds
 from .page_render import page_render
+from .presets import Preset
 
 __all__ = ["record_read", "page_windows", "record_render", "folder_render"]
 
@@ -80,9 +81,9 @@ def _comments_without_images(header) -> list[str]:
     return [c for c in header.comments if not "".join(c.split()).casefold().startswith("image:")]
 
 
-def record_render(input_folder: str, output_folder: str, rel: str, *, preset: str = "clean", seed: int = 0,
-                  layouts: tuple[str, ...] = ("3x4+1",), dpi: int | None = None, masked: bool = False,
-                  hidden: bool = False) -> int:
+def record_render(input_folder: str, output_folder: str, rel: str, *, preset: str | Preset = "clean",
+                  seed: int = 0, layouts: tuple[str, ...] = ("3x4+1",), dpi: int | None = None,
+                  masked: bool = False, hidden: bool = False) -> int:
     """Render every page of one record into ``output_folder``; return the number of pages."""
     src = os.path.join(input_folder, rel)
     signal, fs, names = record_read(src)
@@ -145,7 +146,7 @@ def _worker(args: tuple) -> tuple[str, int, str | None]:
         return rel, 0, str(e)
 
 
-def folder_render(input_folder: str, output_folder: str, *, preset: str = "clean", seed: int = 0,
+def folder_render(input_folder: str, output_folder: str, *, preset: str | Preset = "clean", seed: int = 0,
                   layouts: tuple[str, ...] = ("3x4+1",), dpi: int | None = None, masked: bool = False,
                   hidden: bool = False, workers: int = 1, allow_failures: bool = False,
                   progress: bool = True) -> dict:

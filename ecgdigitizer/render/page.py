@@ -61,6 +61,9 @@ class PageStyle:
         Voltage gain in mm/mV (10 standard).
     grid_color : str
         A key of ``GRID_COLORS`` (``"none"`` prints no grid).
+    grid_rgb : ((int, int, int), (int, int, int)), optional
+        RGB 0-255 of the major and the minor lines; when given, it replaces
+        ``grid_color``'s colour and its tinted minor lines.
     trace_color : tuple of int
         RGB 0-255.
     trace_width_mm : float
@@ -74,6 +77,7 @@ class PageStyle:
     speed: float = 25.0
     gain: float = 10.0
     grid_color: str = "red"
+    grid_rgb: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
     trace_color: tuple[int, int, int] = (0, 0, 0)
     trace_width_mm: float = 0.25
     dc_pulse: bool = True
@@ -91,6 +95,17 @@ class PageStyle:
             raise ValueError(f"unknown grid colour {self.grid_color!r}; known: {', '.join(GRID_COLORS)}")
         if self.speed <= 0 or self.gain <= 0:
             raise ValueError(f"speed and gain must be positive, got {self.speed} mm/s, {self.gain} mm/mV")
+
+    @property
+    def grid_colors(self) -> tuple[tuple[float, float, float], tuple[float, float, float]] | None:
+        """RGB of the major and the minor lines, or None for no grid."""
+        if self.grid_rgb is not None:
+            major, minor = self.grid_rgb
+            return tuple(float(v) for v in major), tuple(float(v) for v in minor)
+        major = GRID_COLORS[self.grid_color]
+        if major is None:
+            return None
+        return tuple(float(v) for v in major), tuple(255 - (255 - float(v)) * MINOR_TINT for v in major)
 
     @property
     def px_per_mm(self) -> float:
@@ -168,18 +183,20 @@ def _grid_alpha(height: int, width: int, px_per_mm: float) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _grid_image(height: int, width: int, px_per_mm: float, major: tuple[int, int, int] | None) -> np.ndarray:
+def _grid_image(height: int, width: int, px_per_mm: float,
+                colors: tuple[tuple[float, float, float], tuple[float, float, float]] | None) -> np.ndarray:
     """(H, W, 3) uint8 read-only paper with 1-mm minor and 5-mm major lines (pure, cached).
 
-    Per channel: 255 - coverage_minor * (255 - minor) - coverage_major * (255 - major),
-    one ``cv2.transform`` over the cached coverage maps.
+    ``colors`` are the (major, minor) RGB (``PageStyle.grid_colors``), None for
+    bare paper. Per channel: 255 - coverage_minor * (255 - minor) -
+    coverage_major * (255 - major), one ``cv2.transform`` over the cached
+    coverage maps.
     """
-    if major is None:
+    if colors is None:
         out = np.full((height, width, 3), 255, np.uint8)
         out.flags.writeable = False
         return out
-    major_c = np.asarray(major, np.float32)
-    minor_c = 255 - (255 - major_c) * MINOR_TINT
+    major_c, minor_c = (np.asarray(c, np.float32) for c in colors)
     m = np.stack([-(255 - minor_c) / 255, -(255 - major_c) / 255, np.full(3, 255.0)], axis=1)
     out = cv2.transform(_grid_alpha(height, width, px_per_mm), m.astype(np.float32))
     out.flags.writeable = False
@@ -256,8 +273,8 @@ def page_draw(signal: np.ndarray, fs: float, lead_names: list[str], layout: Layo
     n_avail = min(signal.shape[0], page_samples)
     px_per_sample = style.speed * ppmm / fs
     x0 = TRACE_START_MM * ppmm
-    major = GRID_COLORS[style.grid_color]
-    image = np.array(_grid_image(h, w, ppmm, major))          # writable copy, (H, W, 3)
+    grid = style.grid_colors
+    image = np.array(_grid_image(h, w, ppmm, grid))           # writable copy, (H, W, 3)
     mask = np.zeros((h, w), np.uint8)
     line = cv2.LINE_AA if style.antialias else cv2.LINE_8
     color = tuple(int(c) for c in style.trace_color)
@@ -334,13 +351,13 @@ def page_draw(signal: np.ndarray, fs: float, lead_names: list[str], layout: Layo
         for i, text in enumerate(_header_lines(rng)):
             _text(image, text, 5 * ppmm, (4 + 5 * i) * ppmm, label_h, color, line)
 
-    grid_rgb = [float(v) for v in (major if major is not None else (255, 255, 255))]
+    major, minor = grid if grid is not None else ((255.0, 255.0, 255.0), (255.0, 255.0, 255.0))
     fields = {
         "sampling_frequency": float(fs),
         "width": int(w),
         "height": int(h),
-        "grid_line_color_major": grid_rgb,
-        "grid_line_color_minor": [round(255 - (255 - v) * MINOR_TINT, 2) for v in grid_rgb],
+        "grid_line_color_major": [round(v, 2) for v in major],
+        "grid_line_color_minor": [round(v, 2) for v in minor],
         "ecg_plot_color": [float(v) for v in color],
         "x_grid": round(5 * ppmm, 2),
         "y_grid": round(5 * ppmm, 2),
@@ -348,7 +365,7 @@ def page_draw(signal: np.ndarray, fs: float, lead_names: list[str], layout: Layo
         "pad_inches": 0,
         "dc_pulse": bool(style.dc_pulse),
         "bw": False,
-        "gridlines": major is not None,
+        "gridlines": grid is not None,
         "printed_text": bool(style.printed_text),
         "number_of_columns_in_image": int(layout.num_columns),
         "full_mode_lead": layout.rhythm[0] if layout.rhythm else "None",

@@ -13,7 +13,7 @@ from ..layouts import Layout, layout_get, lead_name_normalize
 from .distort import distortions_apply
 from .ground_truth import ground_truth_build
 from .page import PageStyle, page_draw, page_seconds
-from .presets import GRID_COLORS, Preset, preset_get
+from .presets import Preset, preset_get
 
 __all__ = ["RenderedPage", "page_render", "style_draw", "layout_resolve"]
 
@@ -47,9 +47,14 @@ def style_draw(preset: Preset, rng: np.random.Generator, *, dpi: int | None = No
     grid = preset.grid_colors[int(rng.integers(len(preset.grid_colors)))]
     if rng.random() < preset.bw_grid_probability:
         grid = ("grey", "black")[int(rng.integers(2))]
+    grid_rgb = None
+    # Drawn only by presets that use it, so the others' pages stay as they were, draw for draw.
+    if preset.random_grid_probability > 0 and rng.random() < preset.random_grid_probability:
+        major, minor = (tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in range(2))
+        grid_rgb = (major, minor)
     grey = int(rng.integers(preset.trace_grey[0], preset.trace_grey[1] + 1))
     width = 0.15 if preset.name == "clean" else float(rng.uniform(0.12, 0.35))
-    return PageStyle(paper=paper, dpi=int(dpi), speed=speed, gain=gain, grid_color=grid,
+    return PageStyle(paper=paper, dpi=int(dpi), speed=speed, gain=gain, grid_color=grid, grid_rgb=grid_rgb,
                      trace_color=(grey, grey, grey), trace_width_mm=width,
                      dc_pulse=bool(rng.random() < preset.dc_pulse_probability),
                      printed_text=bool(rng.random() < preset.printed_text_probability))
@@ -146,7 +151,7 @@ def page_render(signal: np.ndarray, fs: float, lead_names: list[str], *, layout:
         raise ValueError(f"page_render: samples {start_sample}-{start_sample + len(window)} are all NaN; "
                          "nothing to draw")
     canvas, leads, fields = page_draw(window, fs, list(lead_names), lay, style, rng)    # clean page
-    fields["bw"] = GRID_COLORS[style.grid_color] is not None and style.grid_color in ("grey", "black") \
+    fields["bw"] = style.grid_rgb is None and style.grid_color in ("grey", "black") \
         and preset.bw_grid_probability > 0
     canvas, applied = distortions_apply(canvas, preset, rng)                            # damage, camera, file
     gt = ground_truth_build(canvas, leads, fields, applied, window_start=start_sample)  # points -> JSON

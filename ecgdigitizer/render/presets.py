@@ -64,6 +64,14 @@ class Preset:
     bw_grid_probability : float
         Chance of a grey/black grid regardless of ``grid_colors`` (ECG-Image-Kit's
         black-and-white grid, 0.2 in its ``aug`` runs).
+    random_grid_probability : float
+        Chance that the major and the minor lines each take a uniformly random
+        RGB colour instead (drawn after the black-and-white grid, which it
+        overrides). ECG-Image-Kit draws its coloured grids so: every eik-dev
+        aug and varied page but one has such a grid, often with dark minor
+        lines (eik-dev aug E00009: major (8, 37, 50), minor (32, 128, 35)),
+        where ``grid_colors`` tints its minor lines towards white. No preset
+        uses it yet: the shipped models were trained without it.
     dc_pulse_probability, printed_text_probability : float
         Chances of a calibration pulse and of a printed (invented) patient header.
     trace_grey : tuple of int
@@ -75,6 +83,7 @@ class Preset:
     dpi: tuple[int, ...] = (200,)
     grid_colors: tuple[str, ...] = ("red",)
     bw_grid_probability: float = 0.0
+    random_grid_probability: float = 0.0
     dc_pulse_probability: float = 1.0
     printed_text_probability: float = 0.0
     trace_grey: tuple[int, int] = (0, 5)
