@@ -1,6 +1,7 @@
 """The clean page: layouts, ECG-Image-Kit conventions, record shapes, errors, determinism."""
 from __future__ import annotations
 
+import dataclasses
 import glob
 import json
 import os
@@ -187,8 +188,8 @@ def test_grid_colours(colour):
 
 
 def test_random_grid_colours_as_ecg_image_kit_draws_them():
-    """Major and minor lines each take a random colour, which the sidecar records; other presets draw as before."""
-    from ecgdigitizer.render import Preset
+    """Major and minor lines each take a random colour, which the sidecar records; nothing else changes."""
+    from ecgdigitizer.render import PRESETS, Preset
     drawn = []
     for seed in range(3):
         # 300 dpi: minor lines over a pixel wide, so some pixels show their colour unblended
@@ -201,11 +202,16 @@ def test_random_grid_colours_as_ecg_image_kit_draws_them():
             assert (np.abs(corner - colour).sum(axis=1) < 40).any(), f"no pixels of {colour}"
         drawn.append((tuple(major), tuple(minor)))
     assert len(set(drawn)) == 3 and all(a != b for a, b in drawn)
-    plain = page_render(SIGNAL, 500, LEADS12, dpi=100, seed=0, preset=Preset("t", grid_colors=("red",)))
+    plain = page_render(SIGNAL, 500, LEADS12, dpi=100, seed=0, preset="aug")
     unused = page_render(SIGNAL, 500, LEADS12, dpi=100, seed=0,
-                         preset=Preset("t", grid_colors=("red",), random_grid_probability=0.0))
+                         preset=dataclasses.replace(PRESETS["aug"], random_grid_probability=0.0))
     assert np.array_equal(plain.image, unused.image)
-    assert plain.ground_truth["grid_line_color_major"] == [255.0, 0.0, 0.0]
+    # the same page but for its grid: the colours come from a generator of their own
+    coloured = page_render(SIGNAL, 500, LEADS12, dpi=100, seed=0,
+                           preset=dataclasses.replace(PRESETS["aug"], random_grid_probability=1.0))
+    assert np.array_equal(plain.trace_mask, coloured.trace_mask) and not np.array_equal(plain.image, coloured.image)
+    assert [lead["plotted_pixels"] for lead in plain.ground_truth["leads"]] == \
+        [lead["plotted_pixels"] for lead in coloured.ground_truth["leads"]]
 
 
 def test_determinism_under_a_seed():

@@ -48,10 +48,13 @@ def style_draw(preset: Preset, rng: np.random.Generator, *, dpi: int | None = No
     if rng.random() < preset.bw_grid_probability:
         grid = ("grey", "black")[int(rng.integers(2))]
     grid_rgb = None
-    # Drawn only by presets that use it, so the others' pages stay as they were, draw for draw.
-    if preset.random_grid_probability > 0 and rng.random() < preset.random_grid_probability:
-        major, minor = (tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in range(2))
-        grid_rgb = (major, minor)
+    if preset.random_grid_probability > 0:
+        # From a child generator, which leaves ``rng``'s stream as it was: the page
+        # differs from the same preset's without random grids in its grid alone.
+        colours = rng.spawn(1)[0]
+        if colours.random() < preset.random_grid_probability:
+            major, minor = (tuple(int(v) for v in colours.integers(0, 256, 3)) for _ in range(2))
+            grid_rgb = (major, minor)
     grey = int(rng.integers(preset.trace_grey[0], preset.trace_grey[1] + 1))
     width = 0.15 if preset.name == "clean" else float(rng.uniform(0.12, 0.35))
     return PageStyle(paper=paper, dpi=int(dpi), speed=speed, gain=gain, grid_color=grid, grid_rgb=grid_rgb,

@@ -66,8 +66,8 @@ class Preset:
         black-and-white grid, 0.2 in its ``aug`` runs).
     random_grid_probability : float
         Chance that the major and the minor lines each take a uniformly random
-        RGB colour instead (drawn after the black-and-white grid, which it
-        overrides). ECG-Image-Kit draws its coloured grids so: every eik-dev
+        RGB colour instead (overriding the black-and-white grid; drawn from a
+        generator of its own, so the rest of the page is as without it). ECG-Image-Kit draws its coloured grids so: every eik-dev
         aug and varied page but one has such a grid, often with dark minor
         lines (eik-dev aug E00009: major (8, 37, 50), minor (32, 128, 35)),
         where ``grid_colors`` tints its minor lines towards white. No preset
