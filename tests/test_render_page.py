@@ -212,6 +212,9 @@ def test_random_grid_colours_as_ecg_image_kit_draws_them():
     assert np.array_equal(plain.trace_mask, coloured.trace_mask) and not np.array_equal(plain.image, coloured.image)
     assert [lead["plotted_pixels"] for lead in plain.ground_truth["leads"]] == \
         [lead["plotted_pixels"] for lead in coloured.ground_truth["leads"]]
+    from ecgdigitizer.render.page import PageStyle
+    with pytest.raises(ValueError, match="grid_rgb"):
+        PageStyle(grid_rgb=((0, 0, 0), (0, 300, 0)))
 
 
 def test_determinism_under_a_seed():

@@ -95,6 +95,9 @@ class PageStyle:
             raise ValueError(f"unknown grid colour {self.grid_color!r}; known: {', '.join(GRID_COLORS)}")
         if self.speed <= 0 or self.gain <= 0:
             raise ValueError(f"speed and gain must be positive, got {self.speed} mm/s, {self.gain} mm/mV")
+        if self.grid_rgb is not None and (len(self.grid_rgb) != 2 or any(
+                len(c) != 3 or not all(0 <= v <= 255 for v in c) for c in self.grid_rgb)):
+            raise ValueError(f"grid_rgb must be two RGB colours with values in [0, 255], got {self.grid_rgb}")
 
     @property
     def grid_colors(self) -> tuple[tuple[float, float, float], tuple[float, float, float]] | None:
