@@ -100,7 +100,7 @@ class PageStyle:
             raise ValueError(f"grid_rgb must be two RGB colours with values in [0, 255], got {self.grid_rgb}")
 
     @property
-    def grid_colors(self) -> tuple[tuple[float, float, float], tuple[float, float, float]] | None:
+    def grid_line_colors(self) -> tuple[tuple[float, float, float], tuple[float, float, float]] | None:
         """RGB of the major and the minor lines, or None for no grid."""
         if self.grid_rgb is not None:
             major, minor = self.grid_rgb
@@ -190,7 +190,7 @@ def _grid_image(height: int, width: int, px_per_mm: float,
                 colors: tuple[tuple[float, float, float], tuple[float, float, float]] | None) -> np.ndarray:
     """(H, W, 3) uint8 read-only paper with 1-mm minor and 5-mm major lines (pure, cached).
 
-    ``colors`` are the (major, minor) RGB (``PageStyle.grid_colors``), None for
+    ``colors`` are the (major, minor) RGB (``PageStyle.grid_line_colors``), None for
     bare paper. Per channel: 255 - coverage_minor * (255 - minor) -
     coverage_major * (255 - major), one ``cv2.transform`` over the cached
     coverage maps.
@@ -276,7 +276,7 @@ def page_draw(signal: np.ndarray, fs: float, lead_names: list[str], layout: Layo
     n_avail = min(signal.shape[0], page_samples)
     px_per_sample = style.speed * ppmm / fs
     x0 = TRACE_START_MM * ppmm
-    grid = style.grid_colors
+    grid = style.grid_line_colors
     image = np.array(_grid_image(h, w, ppmm, grid))           # writable copy, (H, W, 3)
     mask = np.zeros((h, w), np.uint8)
     line = cv2.LINE_AA if style.antialias else cv2.LINE_8
