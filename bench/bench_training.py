@@ -39,17 +39,17 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 
 from ecgdigitizer.training.column_training import column_config_preset  # noqa: E402
-from ecgdigitizer.training.config import config_preset  # noqa: E402
+from ecgdigitizer.training.config import config_override, config_preset  # noqa: E402
 from ecgdigitizer.training.strip_training import strip_config_preset  # noqa: E402
 
-PRESETS = {"signal": config_preset, "strip": strip_config_preset, "column": column_config_preset}
+CONFIG_PRESETS = {"signal": config_preset, "strip": strip_config_preset, "column": column_config_preset}
 DEVICES = {"cpu": "cpu", "gpu": "cuda"}
 STEP_LOG = re.compile(r"step (\d+): train loss [0-9.e+-]+, lr [0-9.e+-]+, ([0-9.]+) ms/step")
 GPU_MEMORY_LOG = re.compile(r"peak GPU memory ([0-9.]+) GB")
 
 
 def training_bench(model: str, preset: str, records: str, steps: int, log_every: int, column_pages: int,
-                   workdir: str, settings: list[str] = ()) -> dict:
+                   workdir: str, settings: tuple[str, ...] = ()) -> dict:
     """One short training run; its median step time and throughput."""
     folder = os.path.join(workdir, f"{model}-{preset}")
     shutil.rmtree(folder, ignore_errors=True)
@@ -70,7 +70,8 @@ def training_bench(model: str, preset: str, records: str, steps: int, log_every:
     times = [float(ms) for _, ms in STEP_LOG.findall(proc.stderr)]
     if len(times) < 2:
         raise RuntimeError(f"{model}/{preset}: fewer than two step-time lines in the log:\n{proc.stderr[-3000:]}")
-    batch = int(dict(s.split("=", 1) for s in settings).get("batch_size", PRESETS[model](DEVICES[preset]).batch_size))
+    config = config_override(CONFIG_PRESETS[model](DEVICES[preset]), dict(s.split("=", 1) for s in settings))
+    batch = config.batch_size
     ms = float(np.median(times[1:]))
     gpu_memory = GPU_MEMORY_LOG.findall(proc.stderr)
     return {"model": model, "preset": preset, "batch_size": batch, "steps": steps, "ms_per_step": ms,
@@ -81,7 +82,7 @@ def training_bench(model: str, preset: str, records: str, steps: int, log_every:
 def get_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--records", default=os.path.join(ROOT, "..", "shared", "data", "records"))
-    p.add_argument("--models", default=",".join(PRESETS), help="comma-separated, from signal, strip, column")
+    p.add_argument("--models", default=",".join(CONFIG_PRESETS), help="comma-separated, from signal, strip, column")
     p.add_argument("--presets", default="cpu", help="comma-separated, from cpu, gpu; the first is the baseline")
     p.add_argument("--steps", default="signal=200,strip=24,column=200",
                    help="steps per run, per model (MODEL=STEPS,...)")
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     for model in args.models.split(","):
         for preset in presets:
             row = training_bench(model, preset, args.records, steps[model], max(1, steps[model] // args.intervals),
-                                 args.column_pages, workdir, args.set)
+                                 args.column_pages, workdir, tuple(args.set))
             rows.append(row)
             print(f"{model:7s} {preset:4s} batch {row['batch_size']:3d}  {row['ms_per_step']:8.1f} ms/step  "
                   f"{row['items_per_s']:8.1f} items/s  (process {row['process_s']:.0f} s)", flush=True)
