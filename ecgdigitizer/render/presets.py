@@ -67,11 +67,13 @@ class Preset:
     random_grid_probability : float
         Chance that the major and the minor lines each take a uniformly random
         RGB colour instead (overriding the black-and-white grid; drawn from a
-        generator of its own, so the rest of the page is as without it). ECG-Image-Kit draws its coloured grids so: every eik-dev
-        aug and varied page but one has such a grid, often with dark minor
-        lines (eik-dev aug E00009: major (8, 37, 50), minor (32, 128, 35)),
-        where ``grid_colors`` tints its minor lines towards white. No preset
-        uses it yet: the shipped models were trained without it.
+        generator of its own, so the rest of the page is as without it).
+        ECG-Image-Kit draws its coloured grids so: every eik-dev aug and
+        varied page but one has such a grid, often with dark minor lines
+        (eik-dev aug E00009: major (8, 37, 50), minor (32, 128, 35)), where
+        ``grid_colors`` tints its minor lines towards white. The aug and
+        varied presets draw such grids on most pages, so that the models
+        learn from both kinds.
     dc_pulse_probability, printed_text_probability : float
         Chances of a calibration pulse and of a printed (invented) patient header.
     trace_grey : tuple of int
@@ -95,10 +97,11 @@ _COLOURED = ("red", "pink", "orange", "blue", "green", "grey", "black")
 PRESETS: dict[str, Preset] = {
     # eik-dev clean: red grid, pulse, near-black trace, 200 dpi, nothing else.
     "clean": Preset("clean"),
-    # eik-dev aug: random grid colour (bw grid 0.2), rotation -5..5 deg,
+    # eik-dev aug: random RGB grid colours on 80 % of pages, a palette colour
+    # (or a bw grid, 0.2) on the rest; rotation -5..5 deg,
     # Gaussian noise sigma 40, random colour temperature.
     "aug": Preset("aug", dpi=(200,), grid_colors=_COLOURED, bw_grid_probability=0.2,
-                  trace_grey=(0, 40), distortions=(
+                  random_grid_probability=0.8, trace_grey=(0, 40), distortions=(
                       DistortionSpec("rotate", 1.0, (5.0, 5.0)),
                       DistortionSpec("temperature", 1.0, (2000.0, 20000.0)),
                       DistortionSpec("noise", 1.0, (40.0, 40.0)))),
@@ -110,10 +113,11 @@ PRESETS: dict[str, Preset] = {
         DistortionSpec("rotate", 1.0, (3.0, 3.0)),
         DistortionSpec("temperature", 1.0, (2000.0, 20000.0)),
         DistortionSpec("noise", 1.0, (1.0, 20.0)))),
-    # eik-dev varied: random grid colour, pulse 0.5, printed header 0.5,
+    # eik-dev varied: grid colours as aug's (no bw), pulse 0.5, printed header 0.5,
     # rotation -2..2 deg, noise 1-10, colour temperature, 150 or 300 dpi.
     "varied": Preset("varied", dpi=(150, 300), grid_colors=_COLOURED,
-                     dc_pulse_probability=0.5, printed_text_probability=0.5, trace_grey=(0, 40),
+                     random_grid_probability=0.8, dc_pulse_probability=0.5,
+                     printed_text_probability=0.5, trace_grey=(0, 40),
                      distortions=(
                          DistortionSpec("rotate", 1.0, (2.0, 2.0)),
                          DistortionSpec("temperature", 1.0, (2000.0, 20000.0)),
