@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from ecgdigitizer.layouts import LAYOUTS, lead_window
-from ecgdigitizer.render import (GRID_COLORS, ground_truth_read, ground_truth_write, ink_fraction, mask_fraction,
-                                 page_render, plotted_pixels_array)
+from ecgdigitizer.render import (GRID_COLORS, PRESETS, Preset, ground_truth_read, ground_truth_write, ink_fraction,
+                                 mask_fraction, page_render, plotted_pixels_array)
 from ecgdigitizer.render.ink import plotted_points
+from ecgdigitizer.render.page import PageStyle
 
 from conftest import SHARED_DATA as SHARED
 from render_helpers import LEADS12, synthetic_ecg
@@ -176,7 +177,6 @@ def test_clear_errors(kwargs, message):
 
 @pytest.mark.parametrize("colour", sorted(GRID_COLORS))
 def test_grid_colours(colour):
-    from ecgdigitizer.render import Preset
     page = page_render(SIGNAL, 500, LEADS12, dpi=100, preset=Preset("t", grid_colors=(colour,)))
     corner = page.image[:40, 600:700].reshape(-1, 3)                 # grid only, no trace or text
     if colour == "none":
@@ -189,7 +189,6 @@ def test_grid_colours(colour):
 
 def test_random_grid_colours_as_ecg_image_kit_draws_them():
     """Major and minor lines each take a random colour, which the sidecar records; nothing else changes."""
-    from ecgdigitizer.render import PRESETS, Preset
     drawn = []
     for seed in range(3):
         # 300 dpi: minor lines over a pixel wide, so some pixels show their colour unblended
@@ -209,7 +208,6 @@ def test_random_grid_colours_as_ecg_image_kit_draws_them():
     assert np.array_equal(plain.trace_mask, coloured.trace_mask) and not np.array_equal(plain.image, coloured.image)
     assert [lead["plotted_pixels"] for lead in plain.ground_truth["leads"]] == \
         [lead["plotted_pixels"] for lead in coloured.ground_truth["leads"]]
-    from ecgdigitizer.render.page import PageStyle
     with pytest.raises(ValueError, match="grid_rgb"):
         PageStyle(grid_rgb=((0, 0, 0), (0, 300, 0)))
 
@@ -226,7 +224,6 @@ def test_determinism_under_a_seed():
 
 
 def test_printed_header_is_invented():
-    from ecgdigitizer.render import Preset
     page = page_render(SIGNAL, 500, LEADS12, dpi=100, preset=Preset("t", printed_text_probability=1.0))
     assert page.ground_truth["printed_text"] is True
     top = page.image[:int(30 * 100 / 25.4)]

@@ -185,10 +185,9 @@ def _grid_alpha(height: int, width: int, px_per_mm: float) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=8)
 def _grid_image(height: int, width: int, px_per_mm: float,
                 colors: tuple[tuple[float, float, float], tuple[float, float, float]] | None) -> np.ndarray:
-    """(H, W, 3) uint8 read-only paper with 1-mm minor and 5-mm major lines (pure, cached).
+    """(H, W, 3) uint8 paper with 1-mm minor and 5-mm major lines.
 
     ``colors`` are the (major, minor) RGB (``PageStyle.grid_line_colors``), None for
     bare paper. Per channel: 255 - coverage_minor * (255 - minor) -
@@ -196,12 +195,18 @@ def _grid_image(height: int, width: int, px_per_mm: float,
     coverage maps.
     """
     if colors is None:
-        out = np.full((height, width, 3), 255, np.uint8)
-        out.flags.writeable = False
-        return out
+        return np.full((height, width, 3), 255, np.uint8)
     major_c, minor_c = (np.asarray(c, np.float32) for c in colors)
     m = np.stack([-(255 - minor_c) / 255, -(255 - major_c) / 255, np.full(3, 255.0)], axis=1)
-    out = cv2.transform(_grid_alpha(height, width, px_per_mm), m.astype(np.float32))
+    return cv2.transform(_grid_alpha(height, width, px_per_mm), m.astype(np.float32))
+
+
+@functools.lru_cache(maxsize=8)
+def _palette_grid_image(height: int, width: int, px_per_mm: float,
+                        colors: tuple[tuple[float, float, float], tuple[float, float, float]] | None
+                        ) -> np.ndarray:
+    """``_grid_image``, read-only and cached: a palette's few grids recur on page after page."""
+    out = _grid_image(height, width, px_per_mm, colors)
     out.flags.writeable = False
     return out
 
@@ -277,7 +282,10 @@ def page_draw(signal: np.ndarray, fs: float, lead_names: list[str], layout: Layo
     px_per_sample = style.speed * ppmm / fs
     x0 = TRACE_START_MM * ppmm
     grid = style.grid_line_colors
-    image = np.array(_grid_image(h, w, ppmm, grid))           # writable copy, (H, W, 3)
+    if style.grid_rgb is None:                                 # writable copy, (H, W, 3)
+        image = np.array(_palette_grid_image(h, w, ppmm, grid))
+    else:   # random colours never recur: painted afresh, so they do not evict the palette's grids
+        image = _grid_image(h, w, ppmm, grid)
     mask = np.zeros((h, w), np.uint8)
     line = cv2.LINE_AA if style.antialias else cv2.LINE_8
     color = tuple(int(c) for c in style.trace_color)
