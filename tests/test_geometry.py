@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from ecgdigitizer.digitize import page_geometry, points_level
-from ecgdigitizer.geometry import (grid_detect, grid_suppress, image_rotate, image_warp, ink_darkness, line_darkness,
-                                  page_deskew, perspective_find)
+from ecgdigitizer.geometry import (grid_detect, grid_suppress, image_noise, image_rotate, image_warp, ink_darkness,
+                                   line_darkness, page_deskew, perspective_find)
 from ecgdigitizer.render import page_render
 from ecgdigitizer.render.presets import PRESETS, DistortionSpec, Preset
 from render_helpers import LEADS12, synthetic_ecg
@@ -147,3 +147,15 @@ def test_a_photographed_page_is_rectified_and_its_truth_follows():
         after.append(np.ptp(level + values[near] * 10.0 * geo.px_per_mm))
     assert max(before) > 6.0, before           # the photo's baselines were not level
     assert max(after) < 2.5, after
+
+
+def test_image_noise_reads_zero_on_a_clean_page_and_grows_with_noise():
+    page = np.full((300, 400, 3), 245, np.uint8)
+    page[::20] = (200, 120, 120)                      # thin grid lines
+    cv2.line(page, (0, 150), (399, 120), (20, 20, 20), 1)
+    assert image_noise(page) < 1.0
+    rng = np.random.default_rng(0)
+    readings = [image_noise(np.clip(page + rng.normal(0, s, page.shape), 0, 255).astype(np.uint8))
+                for s in (5, 10, 20)]
+    assert readings == sorted(readings)
+    assert 0.4 * 10 < readings[1] < 0.9 * 10          # about 0.6 s: the grey mix averages channels
