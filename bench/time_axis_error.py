@@ -4,8 +4,10 @@
     python bench/time_axis_error.py                    # all four eik-dev conditions
     python bench/time_axis_error.py --conditions aug
 
-``layout.time_axis_find`` places time 0 and time 10 s of a page from the
-traces' right ends. ECG-Image-Kit's JSON sidecar says where every sample was
+The page is read as ``run_model.py`` reads it, with the record's sampling
+rate: ``layout.pulse_time_axis`` places time 0 from the calibration pulses'
+falling edges where they show, ``layout.time_axis_find`` from the traces'
+right ends elsewhere. ECG-Image-Kit's JSON sidecar says where every sample was
 drawn; a straight line fitted through all samples' columns against their times
 (on the level page, with the sidecar's pixel corners moved to pixel centres,
 as ``column_oracle.py`` does) gives the true columns of both. Printed per page:
@@ -49,9 +51,10 @@ def true_time_axis(sidecar: dict, geo: PageGeometry) -> tuple[float, float]:
 
 
 def page_error(image_path: str, sidecar_path: str) -> dict:
-    geo = page_geometry(image_load(image_path))
     with open(sidecar_path, encoding="utf-8") as f:
-        start, per_second = true_time_axis(json.load(f), geo)
+        sidecar = json.load(f)
+    geo = page_geometry(image_load(image_path), fs=float(sidecar["sampling_frequency"]))  # as at run time
+    start, per_second = true_time_axis(sidecar, geo)
     page = geo.page
     end = start + PAGE_SECONDS * per_second
     return {"start_px": page.x_start - start, "start_ms": 1000 * (page.x_start - start) / per_second,

@@ -33,7 +33,7 @@ import torch
 from .assemble import leads_cut, leads_place, limb_leads_reconcile, page_samples, signal_assemble
 from .geometry import (grid_detect, grid_suppress, image_warp, ink_darkness, line_darkness, page_deskew,
                        perspective_find, rotation_matrix)
-from .layout import PageLayout, ink_mask, layout_detect
+from .layout import PageLayout, ink_mask, layout_detect, pulse_time_axis
 from .models.column_model import ColumnModel, points_per_column, rows_refine
 from .models.strip_model import StripModel, rows_decode
 from .strips import strip_extract
@@ -112,8 +112,12 @@ class PageGeometry:
     page: PageLayout
 
 
-def page_geometry(image: np.ndarray, *, layout: str | None = None) -> PageGeometry:
+def page_geometry(image: np.ndarray, *, layout: str | None = None, fs: float | None = None) -> PageGeometry:
     """Level the page, measure its scale, find its trace ink and its layout.
+
+    With the record's sampling rate ``fs``, calibration pulses drawn the way
+    ECG-Image-Kit draws them set the time axis (``layout.pulse_time_axis``);
+    without it, or without such pulses, the traces' ink ends do.
 
     Raises
     ------
@@ -142,6 +146,8 @@ def page_geometry(image: np.ndarray, *, layout: str | None = None) -> PageGeomet
     darkness = grid_suppress(ink_darkness(level))                     # trace darkness, grid removed
     ink = ink_mask(darkness)                                          # trace ink
     page = layout_detect(ink, grid.px_per_mm, layout=layout)          # rows, columns, leads
+    if fs is not None:
+        page = pulse_time_axis(page, darkness, fs)                    # time 0 from the pulses
     return PageGeometry(level, angle, transform, perspective is not None, grid.px_per_mm, grid.from_grid,
                         darkness, ink, page)
 
@@ -227,7 +233,7 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if method == "learned" and strip_model is None:
         raise ValueError("method 'learned' needs the image model (strip_model), and none was loaded")
-    geo = page_geometry(image, layout=layout)                         # level, scale, ink, layout
+    geo = page_geometry(image, layout=layout, fs=fs)                  # level, scale, ink, layout
     traces = page_rows(geo, method, strip_model, column_model)       # rows per column
     signal, confidence = rows_signal(traces, geo, lead_names, fs, num_samples)
     notes = [f"rotation {geo.angle_deg:+.2f} deg" + (", perspective corrected" if geo.rectified else ""),

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from ecgdigitizer.digitize import page_geometry
-from ecgdigitizer.layout import layout_detect, tick_present, time_axis_find
+from ecgdigitizer.layout import PageLayout, layout_detect, pulse_time_axis, tick_present, time_axis_find
+from ecgdigitizer.layouts import layout_get
 from ecgdigitizer.render import page_render
 from render_helpers import LEADS12, synthetic_ecg
 
@@ -75,3 +76,37 @@ def test_a_gappy_fifth_row_is_dropped_to_read_a_layout():
 def test_five_full_rows_are_not_forced_into_a_layout():
     with pytest.raises(ValueError, match="found 5 rows"):
         layout_detect(_four_rows_and(120, 1.0), 4.0)
+
+
+def _pulse_page(edge_x: float, rows: list[float], px_per_mm: float) -> np.ndarray:
+    """A darkness map with a 10-mm pulse's falling edge, a blurred vertical line centred on
+    column ``edge_x`` (sub-pixel), above each row."""
+    page = np.zeros((int(rows[-1] + 20 * px_per_mm), 600), np.float32)
+    line = 0.9 * np.exp(-0.5 * ((np.arange(page.shape[1]) - edge_x) / 0.6) ** 2)
+    for y in rows:
+        page[int(round(y - 10 * px_per_mm)):int(round(y)) + 1] = np.maximum(
+            page[int(round(y - 10 * px_per_mm)):int(round(y)) + 1], line)
+    return page
+
+
+def test_pulses_set_time_zero_to_a_fraction_of_a_pixel():
+    ppmm, fs = 100 / 25.4, 500.0
+    rows = [150.0, 300.0, 450.0]
+    ends_axis = PageLayout(layout_get("3x4"), np.array(rows), 101.0, 101.0 + 250 * ppmm, ppmm)
+    edge = 100.37
+    page = pulse_time_axis(ends_axis, _pulse_page(edge, rows, ppmm), fs)
+    expected = edge - 1.5 / fs * 25.0 * ppmm        # ECG-Image-Kit's edge: 1.5 samples after time 0
+    assert page.x_start == pytest.approx(expected, abs=0.05)
+    assert page.x_end - page.x_start == pytest.approx(250 * ppmm)
+
+
+def test_without_agreeing_pulses_the_ink_ends_keep_the_time_axis():
+    ppmm, fs = 100 / 25.4, 500.0
+    rows = [150.0, 300.0, 450.0]
+    ends_axis = PageLayout(layout_get("3x4"), np.array(rows), 101.0, 101.0 + 250 * ppmm, ppmm)
+    blank = np.zeros((600, 600), np.float32)
+    assert pulse_time_axis(ends_axis, blank, fs) is ends_axis
+    one_row = _pulse_page(100.4, rows[:1], ppmm)                   # a single edge is not enough
+    assert pulse_time_axis(ends_axis, np.pad(one_row, ((0, 600 - one_row.shape[0]), (0, 0))), fs) is ends_axis
+    far = _pulse_page(101.0 + 2.0 * ppmm, rows, ppmm)              # 2 mm off: not this page's pulse
+    assert pulse_time_axis(ends_axis, far, fs) is ends_axis
