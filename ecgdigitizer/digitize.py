@@ -239,7 +239,7 @@ def digitize_image(image: np.ndarray, lead_names: list[str], fs: float, num_samp
     notes = [f"rotation {geo.angle_deg:+.2f} deg" + (", perspective corrected" if geo.rectified else ""),
              f"{geo.px_per_mm:.3f} px/mm "
              f"({'grid' if geo.from_grid else 'page-size prior'})", f"layout {geo.page.layout.name}",
-             f"method {method}"]
+             f"time axis from the {geo.page.time_from}", f"method {method}"]
     return Digitization(signal, confidence, geo, notes)
 
 

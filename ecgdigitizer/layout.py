@@ -41,12 +41,16 @@ class PageLayout:
     x_start, x_end : float
         Columns (px) of time 0 and of ``PAGE_SECONDS``.
     px_per_mm : float
+    time_from : str
+        What placed the time axis: ``"ink ends"`` (``time_axis_find``) or
+        ``"pulses"`` (``pulse_time_axis``).
     """
     layout: Layout
     row_y: np.ndarray
     x_start: float
     x_end: float
     px_per_mm: float
+    time_from: str = "ink ends"
 
 
 def ink_mask(ink: np.ndarray, *, low: float = 0.12, high: float = 0.3) -> np.ndarray:
@@ -235,7 +239,7 @@ def pulse_time_axis(page: PageLayout, darkness: np.ndarray, fs: float) -> PageLa
     if abs(x_start - page.x_start) > _PULSE_SEARCH_MM * ppmm:
         return page
     log.debug("time axis from %d pulses: %.2f px (ink ends: %.2f px)", len(agreeing), x_start, page.x_start)
-    return replace(page, x_start=x_start, x_end=x_start + PAGE_SECONDS * px_per_s)
+    return replace(page, x_start=x_start, x_end=x_start + PAGE_SECONDS * px_per_s, time_from="pulses")
 
 
 _PULSE_EDGE_SAMPLES = 1.5   # ECG-Image-Kit's pulse edge, in samples after time 0

@@ -98,6 +98,7 @@ def test_pulses_set_time_zero_to_a_fraction_of_a_pixel():
     expected = edge - 1.5 / fs * 25.0 * ppmm        # ECG-Image-Kit's edge: 1.5 samples after time 0
     assert page.x_start == pytest.approx(expected, abs=0.05)
     assert page.x_end - page.x_start == pytest.approx(250 * ppmm)
+    assert (ends_axis.time_from, page.time_from) == ("ink ends", "pulses")
 
 
 def test_without_agreeing_pulses_the_ink_ends_keep_the_time_axis():
