@@ -175,7 +175,7 @@ def time_axis_find(mask: np.ndarray, row_y: np.ndarray, px_per_mm: float, *, gap
     if not ends:
         raise ValueError("no trace ink found in any row")
     x_end = float(np.median(ends))
-    x_start = x_end - PAGE_SECONDS * MM_PER_S * px_per_mm
+    x_start = x_end - _page_length_px(px_per_mm)
     return max(0.0, x_start), x_end
 
 
@@ -234,12 +234,16 @@ def pulse_time_axis(page: PageLayout, darkness: np.ndarray, fs: float) -> PageLa
     agreeing = [e for e in edges if abs(e - middle) <= _PULSE_AGREE_MM * ppmm]
     if len(agreeing) < 2:
         return page
-    px_per_s = MM_PER_S * ppmm
-    x_start = float(np.mean(agreeing)) - _PULSE_EDGE_SAMPLES / fs * px_per_s
+    x_start = float(np.mean(agreeing)) - _PULSE_EDGE_SAMPLES / fs * MM_PER_S * ppmm
     if abs(x_start - page.x_start) > _PULSE_SEARCH_MM * ppmm:
         return page
     log.debug("time axis from %d pulses: %.2f px (ink ends: %.2f px)", len(agreeing), x_start, page.x_start)
-    return replace(page, x_start=x_start, x_end=x_start + PAGE_SECONDS * px_per_s, time_from="pulses")
+    return replace(page, x_start=x_start, x_end=x_start + _page_length_px(ppmm), time_from="pulses")
+
+
+def _page_length_px(px_per_mm: float) -> float:
+    """Columns from time 0 to time ``PAGE_SECONDS`` at the paper speed."""
+    return PAGE_SECONDS * MM_PER_S * px_per_mm
 
 
 _PULSE_EDGE_SAMPLES = 1.5   # ECG-Image-Kit's pulse edge, in samples after time 0
@@ -274,9 +278,10 @@ def _pulse_edge(darkness: np.ndarray, row_y: float, x_start: float, px_per_mm: f
     half = max(1, round(_PULSE_HALF_WIDTH_MM * px_per_mm))
     lo, hi = max(0, k - half), min(profile.size, k + half + 1)
     weight = profile[lo:hi] - profile.min()
-    if weight.sum() <= 0:
+    total = float(weight.sum())
+    if total <= 0:
         return None               # dark all across the window: a blot, not a line
-    return left + float(np.sum(np.arange(lo, hi) * weight) / np.sum(weight))
+    return left + float(np.sum(np.arange(lo, hi) * weight)) / total
 
 
 def _six_rows_layout(mask: np.ndarray, row_y: np.ndarray, x_start: float, x_end: float,
