@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["ink_darkness", "image_noise", "line_darkness", "grid_suppress", "page_deskew", "image_rotate",
-           "rotation_matrix", "perspective_find", "image_warp", "grid_detect", "GridEstimate", "LETTER_WIDTH_MM",
-           "A4_WIDTH_MM"]
+__all__ = ["ink_darkness", "image_noise", "NOISE_FREE", "line_darkness", "grid_suppress", "page_deskew",
+           "image_rotate", "rotation_matrix", "perspective_find", "image_warp", "grid_detect", "GridEstimate",
+           "LETTER_WIDTH_MM", "A4_WIDTH_MM"]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def line_darkness(image: np.ndarray) -> np.ndarray:
     return np.clip((paper - darkest) / np.maximum(paper, 1.0), 0.0, 1.0)
 
 
-def ink_darkness(image: np.ndarray, *, chroma_weight: bool = True) -> np.ndarray:
+def ink_darkness(image: np.ndarray, *, noise: float | None = None, chroma_weight: bool = True) -> np.ndarray:
     """Darkness of each pixel relative to the local paper, in [0, 1].
 
     Each channel is divided by the paper's own colour around the pixel, so a
@@ -68,6 +68,8 @@ def ink_darkness(image: np.ndarray, *, chroma_weight: bool = True) -> np.ndarray
     ----------
     image : (H, W, 3) uint8 ndarray
         RGB page.
+    noise : float, optional
+        The page's ``image_noise``, when already measured.
     chroma_weight : bool
         Scale darkness down where the pixel's relative chroma is high: ECG
         traces are printed grey or black, grids usually in a colour.
@@ -77,7 +79,8 @@ def ink_darkness(image: np.ndarray, *, chroma_weight: bool = True) -> np.ndarray
     (H, W) float32 ndarray
         0 on paper, towards 1 on black ink.
     """
-    smooth = cv2.GaussianBlur(image, (0, 0), _smoothing_sigma(image)).astype(np.float32)
+    sigma = _smoothing_sigma(image_noise(image) if noise is None else noise)
+    smooth = cv2.GaussianBlur(image, (0, 0), sigma).astype(np.float32)
     paper = np.minimum(_paper_brightness(smooth), _paper_under_shadow(smooth))
     ratio = cv2.divide(smooth, np.maximum(paper, 1.0, out=paper))
     np.clip(ratio, 0.0, 1.0, out=ratio)
@@ -90,7 +93,7 @@ def ink_darkness(image: np.ndarray, *, chroma_weight: bool = True) -> np.ndarray
     return darkness
 
 
-_NOISE_FREE = 2.0  # grey levels: image_noise below this is a clean render or scan
+NOISE_FREE = 2.0  # grey levels: image_noise below this is a clean render or scan
 
 
 def image_noise(image: np.ndarray) -> float:
@@ -109,7 +112,7 @@ def image_noise(image: np.ndarray) -> float:
     return 1.4826 * float(np.median(np.abs(residual)))
 
 
-def _smoothing_sigma(image: np.ndarray) -> float:
+def _smoothing_sigma(noise: float) -> float:
     """The Gaussian blur (px) ``ink_darkness`` starts with: less on a noise-free page.
 
     On a noisy page the blur keeps speckles out of the ink; on a clean one it
@@ -120,7 +123,7 @@ def _smoothing_sigma(image: np.ndarray) -> float:
     18.95; but wrinkle 17.63 -> 17.18 and varied 17.35 -> 17.08, whose pages
     are noisy, and aug lost two pages' layouts to speckle.
     """
-    return 0.5 if image_noise(image) < _NOISE_FREE else 0.7
+    return 0.5 if noise < NOISE_FREE else 0.7
 
 
 def grid_suppress(ink: np.ndarray, *, quantile: float = 0.3) -> np.ndarray:

@@ -120,3 +120,16 @@ def test_guide_off_the_trace_is_dropped():
     assert np.array_equal(unjudged, unsure)     # too unsure to be judged, and too unsure to act
     near = [np.full(width, 151.0)]              # 1 px off the line: within GUIDE_CHECK_MM
     assert np.array_equal(_guides_check(geo, near, [sure])[0], sure)
+
+
+def test_noisy_pages_read_the_mean_of_ink_and_model_where_the_model_is_sure():
+    """Ink rows stay on a clean page; on a noisy one, sure columns take the mean; gaps take the model's row."""
+    from ecgdigitizer.digitize import NOISY_MEAN_CONFIDENCE, _rows_guided
+    ink = np.array([10.0, 10.0, np.nan, 10.0])
+    model = np.array([12.0, 12.0, 12.0, 12.0])
+    confidence = np.array([0.95, NOISY_MEAN_CONFIDENCE - 0.1, 0.95, 0.95])
+    (clean,), _ = _rows_guided([ink], [model], [confidence])
+    (noisy,), (noisy_confidence,) = _rows_guided([ink], [model], [confidence], noisy=True)
+    assert np.array_equal(clean, [10.0, 10.0, 12.0, 10.0])
+    assert np.array_equal(noisy, [11.0, 10.0, 12.0, 11.0])     # the unsure column keeps its ink
+    assert np.array_equal(noisy_confidence, [1.0, 1.0, 0.95, 1.0])
