@@ -1,8 +1,16 @@
-"""Beat pooling: a noisy page's QRS complexes pulled toward their lead's other beats.
+"""Beat pooling: what a lead's other beats say about one of its beats.
+
+Two uses, both in ``digitize.rows_signal``:
+
+* ``beats_pool``: a noisy page's QRS complexes pulled toward their lead's
+  other beats;
+* ``edges_from_beats``: the ends of each lead window, hidden by the page's
+  vertical marks, copied from the lead's other beats (measured at
+  ``digitize.MARK_BLANK_MM``).
 
 On a noisy page each QRS complex is read with an error of its own. At 100 dpi
-under ECG-Image-Kit's noise the trace is a line one or two pixels wide whose
-ink stands about 110 grey levels above a paper that varies by 40, so a
+under ECG-Image-Kit's noise the trace is a line one or two pixels wide, each
+pixel 50 to 75 grey levels darker than a paper that varies by 40, so a
 narrow R wave's tip fades into the noise, or a speck bends a stroke, in one
 beat and not the next. Most of the digitizer's error on such pages lies in
 the QRS complexes.
@@ -16,12 +24,13 @@ that mean shape. The mean shape is set at the beat's own level (its window's
 mean), so baseline wander does not travel from beat to beat. The move tapers
 to nothing over ``taper_s`` at the window's ends.
 
-Beats are found once for the whole record, as the completion's prior finds
-them (``signal_prior.beats_detect``), and timed to a fraction of a sample
-against the rhythm strip's median beat (``signal_prior.beats_refine``). Only
-the beats whose window on the rhythm strips correlates with the strips'
-median beat by at least ``min_correlation`` take part, as sources or as
-targets: an ectopic beat, or a column edge taken for a beat, is left as read.
+Beats are found once for the whole record (``beats_typical``), as the
+completion's prior finds them (``signal_prior.beats_detect``), and timed to a
+fraction of a sample against the rhythm strip's median beat
+(``signal_prior.beats_refine``). Only the beats whose window on the rhythm
+strips correlates with the strips' median beat by at least
+``min_correlation`` take part, as sources or as targets: an ectopic beat, or
+a column edge taken for a beat, is left as read.
 (Judged in each lead instead, the check dropped good beats of small, noisy
 leads: eik-dev aug 15.86 dB against 15.96.) A lead needs three such beats
 whose window it shows whole.
@@ -35,8 +44,9 @@ from __future__ import annotations
 import numpy as np
 
 from .models.signal_prior import beats_detect, beats_refine
+from .spans import true_spans
 
-__all__ = ["BEAT_POOL_WEIGHT", "beats_pool"]
+__all__ = ["BEAT_POOL_WEIGHT", "beats_typical", "beats_pool", "edges_from_beats"]
 
 # Share of the way each noisy page's QRS moves toward its lead's mean beat.
 # Masked SNR (learned, NaN unplotted) on eik-dev aug / wrinkle / varied:
@@ -49,14 +59,49 @@ __all__ = ["BEAT_POOL_WEIGHT", "beats_pool"]
 BEAT_POOL_WEIGHT = 0.3
 
 
-def beats_pool(signal: np.ndarray, fs: float, weight: float = BEAT_POOL_WEIGHT, *, half_s: float = 0.1,
-               taper_s: float = 0.02, min_correlation: float = 0.9) -> np.ndarray:
+def beats_typical(signal: np.ndarray, fs: float, *, half_s: float = 0.1, min_correlation: float = 0.9
+                  ) -> np.ndarray:
+    """The record's beats (float samples) that are like the rhythm strip's median beat.
+
+    Beats are found and timed as the completion's prior finds them
+    (``signal_prior.beats_detect``, ``beats_refine``); those whose ``±half_s``
+    window on the rhythm strips (leads seen over at least 90 % of the record)
+    correlates with the strips' median beat under ``min_correlation`` are
+    dropped. Without a rhythm strip every beat is kept.
+
+    Parameters
+    ----------
+    signal : (num_samples, num_leads) float ndarray
+        mV, NaN where unseen.
+    fs : float
+        Sampling rate (Hz).
+    """
+    seen = np.isfinite(signal).T                                     # (leads, T)
+    x = np.nan_to_num(np.asarray(signal, dtype=np.float64)).T
+    beats = beats_refine(x, seen, beats_detect(x, seen, fs), fs)
+    strips = np.flatnonzero(seen.mean(axis=1) >= 0.9)
+    if strips.size == 0:
+        return beats
+    half = max(1, round(half_s * fs))
+    offsets = np.arange(-half, half + 1, dtype=np.float64)
+    found = [_windows(x[k], seen[k], beats, offsets) for k in strips]
+    whole = np.logical_and.reduce([complete for complete, _ in found])
+    if whole.sum() < 3:
+        return beats[whole]
+    shapes = np.concatenate([w[whole] - w[whole].mean(axis=1, keepdims=True) for _, w in found], axis=1)
+    return beats[whole][_correlation(shapes, np.median(shapes, axis=0)) >= min_correlation]
+
+
+def beats_pool(signal: np.ndarray, beats: np.ndarray, fs: float, weight: float = BEAT_POOL_WEIGHT, *,
+               half_s: float = 0.1, taper_s: float = 0.02) -> np.ndarray:
     """Each lead's seen QRS windows moved ``weight`` of the way toward the mean of its other beats.
 
     Parameters
     ----------
     signal : (num_samples, num_leads) float ndarray
         mV, NaN where unseen.
+    beats : (K,) float ndarray
+        Beat times in samples (``beats_typical``).
     fs : float
         Sampling rate (Hz).
     weight : float
@@ -70,36 +115,51 @@ def beats_pool(signal: np.ndarray, fs: float, weight: float = BEAT_POOL_WEIGHT, 
     out = np.array(signal, dtype=np.float64)
     if weight <= 0 or out.size == 0:
         return out
-    seen = np.isfinite(out).T                                       # (leads, T)
-    x = np.nan_to_num(out).T
+    seen = np.isfinite(out)
     half = max(1, round(half_s * fs))
     offsets = np.arange(-half, half + 1, dtype=np.float64)
-    beats = _beats_typical(x, seen, beats_refine(x, seen, beats_detect(x, seen, fs), fs), offsets, min_correlation)
     ramp = max(1, round(taper_s * fs))
     position = np.arange(offsets.size)
     taper = np.minimum(1.0, np.minimum(position + 1, offsets.size - position) / ramp)
+    x = np.nan_to_num(out)
     for j in range(out.shape[1]):
-        out[:, j] = _lead_pool(x[j], seen[j], beats, offsets, weight * taper)
-    out[~seen.T] = np.nan
+        out[:, j] = _lead_pool(x[:, j], seen[:, j], beats, offsets, weight * taper)
+    out[~seen] = np.nan
     return out
 
 
-def _beats_typical(x: np.ndarray, seen: np.ndarray, beats: np.ndarray, offsets: np.ndarray,
-                   min_correlation: float) -> np.ndarray:
-    """The beats whose window on the rhythm strips correlates with the strips' median beat by ``min_correlation``.
+def edges_from_beats(signal: np.ndarray, beats: np.ndarray, fs: float, edge_s: float) -> np.ndarray:
+    """The first and last ``edge_s`` of each seen stretch of each lead, taken from the lead's other beats.
 
-    Rhythm strips are the leads seen over at least 90 % of the record; without
-    one, every beat is kept.
+    Each sample takes the mean of the lead at the same time from its other
+    beats (``beats``), read where the lead is seen outside any edge; the copy
+    is then shifted to meet the sample next to the edge. An edge that some
+    of its samples cannot be copied to stays as it was.
+
+    Returns
+    -------
+    (num_samples, num_leads) float ndarray
+        A copy; unseen samples stay NaN.
     """
-    strips = np.flatnonzero(seen.mean(axis=1) >= 0.9)
-    if strips.size == 0:
-        return beats
-    found = [_windows(x[k], seen[k], beats, offsets) for k in strips]
-    whole = np.logical_and.reduce([complete for complete, _ in found])
-    if whole.sum() < 3:
-        return beats[whole]
-    shapes = np.concatenate([w[whole] - w[whole].mean(axis=1, keepdims=True) for _, w in found], axis=1)
-    return beats[whole][_correlation(shapes, np.median(shapes, axis=0)) >= min_correlation]
+    out = np.array(signal, dtype=np.float64)
+    n = round(edge_s * fs)
+    if n < 1 or beats.size < 3:
+        return out
+    for j in range(out.shape[1]):
+        seen = np.isfinite(out[:, j])
+        x = np.nan_to_num(out[:, j])
+        edges = []                                                   # (samples, the seen sample beside them)
+        for start, end in true_spans(seen):
+            if end - start > 2 * n:
+                edges += [(np.arange(start, start + n), start + n), (np.arange(end - n, end), end - n - 1)]
+        trusted = seen.copy()
+        for samples, _ in edges:
+            trusted[samples] = False
+        for samples, beside in edges:
+            copy = _same_phase_mean(x, trusted, beats, np.r_[samples, beside])
+            if np.isfinite(copy).all():
+                out[samples, j] = copy[:-1] + x[beside] - copy[-1]
+    return out
 
 
 def _lead_pool(x: np.ndarray, seen: np.ndarray, beats: np.ndarray, offsets: np.ndarray,
@@ -138,6 +198,29 @@ def _windows(x: np.ndarray, seen: np.ndarray, beats: np.ndarray, offsets: np.nda
         complete[i] = True
         windows[i] = x[left] * (1 - fraction) + x[left + 1] * fraction
     return complete, windows
+
+
+def _same_phase_mean(x: np.ndarray, trusted: np.ndarray, beats: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """At each of ``samples``, the mean of ``x`` at the same time from the other beats; NaN where none is trusted.
+
+    A sample's beat is its nearest one; the same time from beat ``k`` is read
+    by linear interpolation, and only where both neighbours are ``trusted``
+    and beat ``k`` is the nearest one there too.
+    """
+    t = samples.astype(np.float64)
+    midpoints = (beats[1:] + beats[:-1]) / 2
+    nearest = np.searchsorted(midpoints, t)
+    phase = t - beats[nearest]
+    total, count = np.zeros(t.size), np.zeros(t.size)
+    for k, beat in enumerate(beats):
+        source = beat + phase
+        left = np.clip(np.floor(source).astype(np.int64), 0, x.size - 2)
+        fraction = source - left
+        ok = ((source >= 0) & (source <= x.size - 1) & (nearest != k) & trusted[left] & trusted[left + 1]
+              & (np.searchsorted(midpoints, source) == k))
+        total[ok] += (x[left] * (1 - fraction) + x[left + 1] * fraction)[ok]
+        count[ok] += 1
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _correlation(shapes: np.ndarray, reference: np.ndarray) -> np.ndarray:
