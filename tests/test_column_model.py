@@ -84,12 +84,31 @@ def test_the_points_inside_a_column_sit_at_their_offsets():
         model.head[-1].bias.copy_(torch.tensor([0.0, -0.5, 0.5]))
     rows = np.full(30, 80.0)
     rows[12:15] = [70.0, 60.0, 70.0]
-    refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
+    refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model, mirrored=False)[0]
     points = refined.reshape(-1, 3)                 # left, centre, right of each column
     spline = points_spline(rows, points_columns(rows.size, 3)).reshape(-1, 3)
     assert np.allclose(points[11:16, 1], rows[11:16])
     assert np.allclose(points[11:16, 0], spline[11:16, 0] - 4.0)
     assert np.allclose(points[11:16, 2], spline[11:16, 2] + 4.0)
+
+
+def test_reading_both_ways_averages_a_patch_with_its_mirror_image():
+    # Blind to its input, this model says the left point is 0.5 mm higher, the
+    # right one 0.5 mm lower; mirrored, it says the opposite of the same
+    # points, so read both ways they stay on the spline. The centre, the
+    # same point either way, moves by the model's 0.25 mm.
+    model = ColumnModel(ColumnModelConfig(passes=1, offsets=(0.0, -1 / 3, 1 / 3))).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.zero_()
+        model.head[-1].bias.copy_(torch.tensor([0.25, -0.5, 0.5]))
+    rows = np.full(30, 80.0)
+    rows[12:15] = [70.0, 60.0, 70.0]
+    refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
+    points = refined.reshape(-1, 3)
+    spline = points_spline(rows, points_columns(rows.size, 3)).reshape(-1, 3)
+    assert np.allclose(points[11:16, 1], rows[11:16] + 2.0)
+    assert np.allclose(points[11:16, [0, 2]], spline[11:16, [0, 2]])
 
 
 def test_the_points_must_lie_evenly_around_the_centre():
