@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .models.signal_prior import beats_detect, beats_refine
+from .models.signal_prior import beats_detect, beats_refine, same_phase_mean
 from .spans import true_spans
 
 __all__ = ["BEAT_POOL_WEIGHT", "beats_typical", "beats_pool", "edges_from_beats"]
@@ -156,7 +156,7 @@ def edges_from_beats(signal: np.ndarray, beats: np.ndarray, fs: float, edge_s: f
         for samples, _ in edges:
             trusted[samples] = False
         for samples, beside in edges:
-            copy = _same_phase_mean(x, trusted, beats, np.r_[samples, beside])
+            copy = same_phase_mean(x, trusted, beats, np.r_[samples, beside])
             if np.isfinite(copy).all():
                 out[samples, j] = copy[:-1] + x[beside] - copy[-1]
     return out
@@ -198,29 +198,6 @@ def _windows(x: np.ndarray, seen: np.ndarray, beats: np.ndarray, offsets: np.nda
         complete[i] = True
         windows[i] = x[left] * (1 - fraction) + x[left + 1] * fraction
     return complete, windows
-
-
-def _same_phase_mean(x: np.ndarray, trusted: np.ndarray, beats: np.ndarray, samples: np.ndarray) -> np.ndarray:
-    """At each of ``samples``, the mean of ``x`` at the same time from the other beats; NaN where none is trusted.
-
-    A sample's beat is its nearest one; the same time from beat ``k`` is read
-    by linear interpolation, and only where both neighbours are ``trusted``
-    and beat ``k`` is the nearest one there too.
-    """
-    t = samples.astype(np.float64)
-    midpoints = (beats[1:] + beats[:-1]) / 2
-    nearest = np.searchsorted(midpoints, t)
-    phase = t - beats[nearest]
-    total, count = np.zeros(t.size), np.zeros(t.size)
-    for k, beat in enumerate(beats):
-        source = beat + phase
-        left = np.clip(np.floor(source).astype(np.int64), 0, x.size - 2)
-        fraction = source - left
-        ok = ((source >= 0) & (source <= x.size - 1) & (nearest != k) & trusted[left] & trusted[left + 1]
-              & (np.searchsorted(midpoints, source) == k))
-        total[ok] += (x[left] * (1 - fraction) + x[left + 1] * fraction)[ok]
-        count[ok] += 1
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _correlation(shapes: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from ..layouts import LIMB_BASIS, STANDARD_LEADS
 
-__all__ = ["signal_prior_fill", "beats_detect", "beats_refine"]
+__all__ = ["signal_prior_fill", "beats_detect", "beats_refine", "same_phase_mean"]
 
 _NUM_LIMB = len(LIMB_BASIS)
 
@@ -213,27 +213,35 @@ def _limb_project(x: np.ndarray, mask: np.ndarray, prior: np.ndarray, known: np.
 
 def _beat_copy(x: np.ndarray, known_x: np.ndarray, beats: np.ndarray,
                prior: np.ndarray, known: np.ndarray) -> None:
-    """Fill one lead's unknown samples with the mean of the same beat phase where known (in place).
+    """Fill one lead's unknown samples with the mean of the same beat phase where known (in place)."""
+    values = same_phase_mean(x, known_x, beats, np.arange(len(x)))
+    fill = ~known & np.isfinite(values)
+    prior[fill] = values[fill]
+    known[fill] = True
 
-    ``beats`` may be fractional: the source sample at ``beat + offset`` is read
-    by linear interpolation between its two neighbours, both of which must be known.
+
+def same_phase_mean(x: np.ndarray, known: np.ndarray, beats: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """At each of ``samples``, the mean of ``x`` at the same phase of the other beats; NaN where none is known.
+
+    A sample's beat is its nearest one (``beats`` may be fractional); the same
+    phase of beat ``k`` is read by linear interpolation between its two
+    neighbours, both of which must be ``known``, and only where beat ``k`` is
+    the nearest one there too.
     """
-    T = len(x)
-    t = np.arange(T, dtype=np.float64)
-    # nearest beat of every sample: split at the midpoints between beats
+    t = np.asarray(samples, dtype=np.float64)
     midpoints = (beats[1:] + beats[:-1]) / 2
-    nearest = np.searchsorted(midpoints, t)                     # (T,)
-    offset = t - beats[nearest]                                  # (T,)
-    total, count = np.zeros(T), np.zeros(T)
-    for j, r in enumerate(beats):
-        src = r + offset                                         # same phase around beat j
-        left = np.clip(np.floor(src).astype(np.int64), 0, T - 2)
-        frac = src - left
-        ok = (src >= 0) & (src <= T - 1) & (nearest != j)
-        ok &= known_x[left] & known_x[left + 1] & (np.searchsorted(midpoints, src) == j)
-        value = x[left] * (1 - frac) + x[left + 1] * frac
+    nearest = np.searchsorted(midpoints, t)
+    phase = t - beats[nearest]
+    total, count = np.zeros(t.size), np.zeros(t.size)
+    for k, beat in enumerate(beats):
+        source = beat + phase
+        left = np.clip(np.floor(source).astype(np.int64), 0, len(x) - 2)
+        fraction = source - left
+        ok = (source >= 0) & (source <= len(x) - 1) & (nearest != k)
+        ok &= known[left] & known[left + 1] & (np.searchsorted(midpoints, source) == k)
+        value = x[left] * (1 - fraction) + x[left + 1] * fraction
         total[ok] += value[ok]
         count[ok] += 1
-    fill = ~known & (count > 0)
-    prior[fill] = total[fill] / count[fill]
-    known[fill] = True
+    out = np.full(t.size, np.nan)
+    np.divide(total, count, out=out, where=count > 0)
+    return out
