@@ -80,7 +80,8 @@ GUIDE_CHECK_SHARE = 0.5
 # read from the ink and the model's row are two readings with independent
 # errors, and where the model is at least NOISY_MEAN_CONFIDENCE sure the row
 # is their mean (``_rows_guided``). Masked SNR (learned, NaN unplotted, with
-# ``beat_pool``) on eik-dev aug / wrinkle / varied: 15.96 / 17.65 / 18.01 dB
+# ``beat_pool``, and the column model trained before this rule) on eik-dev
+# aug / wrinkle / varied: 15.96 / 17.65 / 18.01 dB
 # with the ink's row alone, 16.07 / 17.71 / 18.09 with 0.3 of the model's,
 # 16.10 / 17.76 / 18.07 with the mean; the renderer's 100-dpi pages of 8
 # validation records (aug / wrinkle, seed 5) 9.85 / 5.90 -> 10.02 / 5.91.
