@@ -37,12 +37,18 @@ def test_features_are_centred_on_the_tracker_s_row():
     assert np.all(neighbours == 0.0)
 
 
-def test_refining_moves_only_the_candidate_columns():
-    model = ColumnModel(ColumnModelConfig(passes=1)).eval()
-    with torch.no_grad():                       # a model that always answers +0.25 mm
+def blind_model(answer, **config):
+    """A column model that gives ``answer`` (mm, one per offset, or one for all) whatever it reads."""
+    model = ColumnModel(ColumnModelConfig(**config)).eval()
+    with torch.no_grad():
         for p in model.parameters():
             p.zero_()
-        model.head[-1].bias.fill_(0.25)
+        model.head[-1].bias.copy_(torch.as_tensor(answer, dtype=torch.float32).expand_as(model.head[-1].bias))
+    return model
+
+
+def test_refining_moves_only_the_candidate_columns():
+    model = blind_model(0.25, passes=1)         # a model that always answers +0.25 mm
     rows = np.full(50, 80.0)
     rows[20:23] = [60.0, 40.0, 60.0]            # a spike
     rows[30] = np.nan
@@ -62,11 +68,7 @@ def test_refining_moves_only_the_candidate_columns():
 
 
 def test_each_pass_reads_the_rows_the_last_one_left():
-    model = ColumnModel(ColumnModelConfig(passes=2)).eval()
-    with torch.no_grad():                       # +0.25 mm in every pass
-        for p in model.parameters():
-            p.zero_()
-        model.head[-1].bias.fill_(0.25)
+    model = blind_model(0.25, passes=2)         # +0.25 mm in every pass
     rows = np.full(40, 80.0)
     rows[20:23] = [60.0, 40.0, 60.0]
     refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
@@ -77,11 +79,7 @@ def test_each_pass_reads_the_rows_the_last_one_left():
 def test_the_points_inside_a_column_sit_at_their_offsets():
     # A model that puts each point of a steep column at its own height: the
     # point 1/3 column left of the centre 0.5 mm higher, the right one lower.
-    model = ColumnModel(ColumnModelConfig(passes=1, offsets=(0.0, -1 / 3, 1 / 3))).eval()
-    with torch.no_grad():
-        for p in model.parameters():
-            p.zero_()
-        model.head[-1].bias.copy_(torch.tensor([0.0, -0.5, 0.5]))
+    model = blind_model([0.0, -0.5, 0.5], passes=1, offsets=(0.0, -1 / 3, 1 / 3))
     rows = np.full(30, 80.0)
     rows[12:15] = [70.0, 60.0, 70.0]
     refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model, mirrored=False)[0]
@@ -97,11 +95,7 @@ def test_reading_both_ways_averages_a_patch_with_its_mirror_image():
     # right one 0.5 mm lower; mirrored, it says the opposite of the same
     # points, so read both ways they stay on the spline. The centre, the
     # same point either way, moves by the model's 0.25 mm.
-    model = ColumnModel(ColumnModelConfig(passes=1, offsets=(0.0, -1 / 3, 1 / 3))).eval()
-    with torch.no_grad():
-        for p in model.parameters():
-            p.zero_()
-        model.head[-1].bias.copy_(torch.tensor([0.25, -0.5, 0.5]))
+    model = blind_model([0.25, -0.5, 0.5], passes=1, offsets=(0.0, -1 / 3, 1 / 3))
     rows = np.full(30, 80.0)
     rows[12:15] = [70.0, 60.0, 70.0]
     refined = rows_refine([rows], np.zeros((160, 100), np.float32), 5, 8.0, model)[0]
